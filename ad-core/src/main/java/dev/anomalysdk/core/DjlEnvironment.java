@@ -1,0 +1,80 @@
+package dev.anomalysdk.core;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import java.util.Locale;
+
+/**
+ * The one place that prepares DJL for the SDK: offline mode (no model-zoo or native downloads, no
+ * telemetry) and device selection. Every SDK entry point that touches DJL calls {@link #init()} first.
+ *
+ * <p>CUDA: put DJL's {@code pytorch-native-cu*} artifact for your CUDA version on the classpath instead of
+ * {@code pytorch-native-cpu}, then ask for {@code "cuda"} or {@code "cuda:N"}; see {@code docs/cuda.md}.
+ */
+public final class DjlEnvironment {
+    private static volatile boolean initialized;
+
+    private DjlEnvironment() {}
+
+    /**
+     * Puts DJL in offline mode unless the application already decided (system property
+     * {@code ai.djl.offline} or environment variable {@code DJL_OFFLINE}), and selects the PyTorch engine.
+     */
+    public static synchronized void init() {
+        if (initialized) {
+            return;
+        }
+        if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("ai.djl.default_engine") == null) {
+            System.setProperty("ai.djl.default_engine", "PyTorch");
+        }
+        // Dynamic batch sizes make libtorch's JIT profiling re-optimise on every new shape.
+        if (System.getProperty("ai.djl.pytorch.graph_optimizer") == null) {
+            System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
+        }
+        initialized = true;
+    }
+
+    /** @return the PyTorch engine, initialized offline */
+    public static Engine engine() {
+        init();
+        return Engine.getEngine("PyTorch");
+    }
+
+    /**
+     * Parses a device name.
+     *
+     * @param name {@code cpu}, {@code cuda}, {@code cuda:N}, or {@code auto} (first GPU when the engine has
+     *     one, else CPU)
+     * @return the device
+     */
+    public static Device device(String name) {
+        String n = name == null ? "auto" : name.trim().toLowerCase(Locale.ROOT);
+        if (n.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (n.equals("auto")) {
+            return engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        }
+        if (n.equals("cuda") || n.equals("gpu")) {
+            requireGpu(name, 0);
+            return Device.gpu();
+        }
+        if (n.matches("(cuda|gpu):\\d+")) {
+            int id = Integer.parseInt(n.substring(n.indexOf(':') + 1));
+            requireGpu(name, id);
+            return Device.gpu(id);
+        }
+        throw new IllegalArgumentException("Invalid device '" + name + "': use cpu, cuda, cuda:N or auto");
+    }
+
+    private static void requireGpu(String name, int id) {
+        int count = engine().getGpuCount();
+        if (id >= count) {
+            throw new IllegalArgumentException("Device '" + name + "' is not available: the PyTorch engine sees "
+                    + count + " GPU(s). Use a pytorch-native-cu* artifact and a CUDA driver (docs/cuda.md).");
+        }
+    }
+}
