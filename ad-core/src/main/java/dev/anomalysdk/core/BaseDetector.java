@@ -60,8 +60,13 @@ public abstract class BaseDetector implements Detector {
         this.manager = NDManager.newBaseManager();
     }
 
-    /** One image's raw output at network resolution. */
-    protected record RawOutput(float score, AnomalyMap map) { }
+    /**
+     * One image's raw output at network resolution.
+     *
+     * @param score raw image score
+     * @param map raw map at network input resolution
+     */
+    public record RawOutput(float score, AnomalyMap map) { }
 
     /**
      * Fits the method on normal images.

@@ -53,8 +53,7 @@ final class DemoCommand implements Callable<Integer> {
         Path data = workdir.resolve("data");
         out.println("Generating the synthetic dataset in " + data + " ...");
         out.flush();
-        SyntheticDataset dataset = SyntheticDataset.builder().root(data).seed(seed).build();
-        dataset.generate();
+        SyntheticDataset.builder(data).seed(seed).overwrite(true).build().generate();
         Map<String, String> s = new LinkedHashMap<>(settings);
         s.putIfAbsent("seed", Long.toString(seed));
         List<String> categories = DatasetReaders.byName("mvtec").categories(data);

@@ -64,7 +64,11 @@ public final class CnnDictionaryDetector extends BaseDetector {
 
     private FeatureExtractor openBackbone() {
         Device device = DjlEnvironment.device(cfg.device());
-        return Backbones.open(cfg.backbone(), device);
+        try {
+            return Backbones.create(cfg.backbone(), cfg.layers(), device);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     @Override
