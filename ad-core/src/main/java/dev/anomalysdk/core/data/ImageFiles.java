@@ -13,6 +13,7 @@ import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
 import java.awt.image.SampleModel;
 import java.awt.image.WritableRaster;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -26,7 +27,10 @@ import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,10 +162,18 @@ public final class ImageFiles {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         boolean moved = false;
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                if (!ImageIO.write(image, "png", out)) {
-                    throw new IOException("No PNG writer for image type " + image.getType() + ": " + file);
-                }
+            Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
+            if (!writers.hasNext()) {
+                throw new IOException("No PNG writer available");
+            }
+            ImageWriter writer = writers.next();
+            // Memory-cached stream: ImageIO's default file cache would add a second temporary file per image.
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp));
+                    ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+                writer.setOutput(ios);
+                writer.write(image);
+            } finally {
+                writer.dispose();
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
