@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.persist.Npy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +18,29 @@ import java.util.Arrays;
 
 /** Test resources of the backbone tests (see {@code src/test/resources/backbones/README.md}). */
 final class Fixtures {
+    private static int savedThreads = -1;
+
     private Fixtures() {}
+
+    /**
+     * Runs libtorch's intra-op work on one thread while a test class runs: tiny networks gain nothing from
+     * more, and on a loaded shared machine OpenMP's spin-waiting made each call ~10x slower.
+     */
+    static synchronized void singleThreaded() {
+        DjlEnvironment.engine();
+        if (savedThreads < 0) {
+            savedThreads = JniUtils.getNumThreads();
+        }
+        JniUtils.setNumThreads(1);
+    }
+
+    /** Restores the thread count changed by {@link #singleThreaded()}. */
+    static synchronized void restoreThreads() {
+        if (savedThreads > 0) {
+            JniUtils.setNumThreads(savedThreads);
+            savedThreads = -1;
+        }
+    }
 
     static Path resource(String name) {
         try {

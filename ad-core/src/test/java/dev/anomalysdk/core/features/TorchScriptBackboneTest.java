@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,12 @@ class TorchScriptBackboneTest {
     @BeforeAll
     static void offline() {
         DjlEnvironment.init();
+        Fixtures.singleThreaded();
+    }
+
+    @AfterAll
+    static void threads() {
+        Fixtures.restoreThreads();
     }
 
     @Test
