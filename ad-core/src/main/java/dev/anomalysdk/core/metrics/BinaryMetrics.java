@@ -26,7 +26,7 @@ public final class BinaryMetrics {
      */
     public static double auroc(float[] scores, boolean[] labels) {
         Prepared p = prepare(scores, labels);
-        return Curves.auroc(p.keys, p.positives, p.negatives);
+        return Curves.summary(p.keys, p.positives, p.negatives).auroc();
     }
 
     /**
@@ -42,7 +42,7 @@ public final class BinaryMetrics {
      */
     public static double averagePrecision(float[] scores, boolean[] labels) {
         Prepared p = prepare(scores, labels);
-        return Curves.averagePrecision(p.keys, p.positives);
+        return Curves.summary(p.keys, p.positives, p.negatives).averagePrecision();
     }
 
     /**
@@ -57,7 +57,7 @@ public final class BinaryMetrics {
      */
     public static F1Max f1Max(float[] scores, boolean[] labels) {
         Prepared p = prepare(scores, labels);
-        return Curves.f1Max(p.keys, p.positives);
+        return Curves.summary(p.keys, p.positives, p.negatives).f1Max();
     }
 
     private record Prepared(SortedScores keys, long positives, long negatives) {

@@ -9,52 +9,59 @@ final class Curves {
     }
 
     /**
-     * Area under the ROC curve: trapezoids between consecutive tie groups, which equals the
-     * Mann-Whitney statistic with ties counted 1/2.
+     * AUROC, step-wise average precision and F1-max of one ranking.
+     *
+     * @param auroc area under the ROC curve (trapezoids between tie groups, i.e. the Mann-Whitney
+     *     statistic with ties counted 1/2)
+     * @param averagePrecision sum over tie groups of (R_k - R_{k-1}) * P_k
+     * @param f1Max best F1; among equal F1 values the highest threshold wins
      */
-    static double auroc(SortedScores keys, long positives, long negatives) {
-        double[] area = new double[1];
-        long[] previous = new long[2];
-        keys.walk(null, (score, pos, neg, overlap) -> {
-            // Twice the trapezoid, in units of samples (an integer while below 2^53).
-            area[0] += (double) (neg - previous[1]) * (double) (pos + previous[0]);
-            previous[0] = pos;
-            previous[1] = neg;
-            return true;
-        });
-        return area[0] / (2.0 * positives * negatives);
+    record Summary(double auroc, double averagePrecision, F1Max f1Max) {
     }
 
-    /** Step-wise average precision: sum over tie groups of (R_k - R_{k-1}) * P_k. */
-    static double averagePrecision(SortedScores keys, long positives) {
-        double[] sum = new double[1];
-        long[] previousPositives = new long[1];
-        keys.walk(null, (score, pos, neg, overlap) -> {
-            if (pos > previousPositives[0]) {
-                sum[0] += (double) (pos - previousPositives[0]) * pos / (pos + neg);
-                previousPositives[0] = pos;
-            }
-            return true;
-        });
-        return sum[0] / positives;
+    /** Computes the three threshold-sweep metrics in one pass. */
+    static Summary summary(SortedScores keys, long positives, long negatives) {
+        var v = new SummaryVisitor(positives);
+        keys.walk(null, v);
+        return new Summary(v.twiceArea / (2.0 * positives * negatives), v.apSum / positives,
+                new F1Max(v.bestF1, v.bestThreshold, v.bestPrecision, v.bestRecall));
     }
 
-    /** Best F1; among equal F1 values the highest threshold wins. */
-    static F1Max f1Max(SortedScores keys, long positives) {
-        double[] best = {-1, 0, 0};
-        float[] bestThreshold = new float[1];
-        keys.walk(null, (score, pos, neg, overlap) -> {
-            // F1 = 2 TP / (2 TP + FP + FN) = 2 TP / (TP + FP + P)
-            double f1 = 2.0 * pos / ((double) pos + neg + positives);
-            if (f1 > best[0]) {
-                best[0] = f1;
-                best[1] = (double) pos / (pos + neg);
-                best[2] = (double) pos / positives;
-                bestThreshold[0] = score;
+    private static final class SummaryVisitor implements SortedScores.GroupVisitor {
+        private final long allPositives;
+        private long previousPositives;
+        private long previousNegatives;
+        private double twiceArea;
+        private double apSum;
+        private double bestF1 = -1;
+        private float bestThreshold;
+        private double bestPrecision;
+        private double bestRecall;
+
+        SummaryVisitor(long allPositives) {
+            this.allPositives = allPositives;
+        }
+
+        @Override
+        public boolean group(float score, long pos, long neg, double overlapSum) {
+            // Twice the ROC trapezoid, in units of samples (an exact integer while below 2^53).
+            twiceArea += (double) (neg - previousNegatives) * (double) (pos + previousPositives);
+            double precision = (double) pos / (pos + neg);
+            if (pos > previousPositives) {
+                apSum += (pos - previousPositives) * precision;
             }
+            // F1 = 2 TP / (2 TP + FP + FN) = 2 TP / (TP + FP + P); equal ratios give equal doubles.
+            double f1 = 2.0 * pos / ((double) pos + neg + allPositives);
+            if (f1 > bestF1) {
+                bestF1 = f1;
+                bestThreshold = score;
+                bestPrecision = precision;
+                bestRecall = (double) pos / allPositives;
+            }
+            previousPositives = pos;
+            previousNegatives = neg;
             return true;
-        });
-        return new F1Max(best[0], bestThreshold[0], best[1], best[2]);
+        }
     }
 
     /**

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * exactly 8 bytes per key plus the unused tail of the last chunk (at most one chunk, 32 MiB).
  *
  * <p>Chunks are sorted independently (once, and again only when keys were appended after the last
- * sort) and walked with a k-way merge, so no second copy of the data is ever made.
+ * sort; a radix sort needs one temporary buffer of one chunk) and walked with a k-way merge, so no
+ * second copy of the data is ever made.
  *
  * <p>Not thread-safe.
  */
@@ -109,17 +110,66 @@ final class SortedScores {
         return size;
     }
 
-    /** Sorts every chunk that changed since the last call. */
+    /**
+     * Sorts, by score, every chunk that changed since the last call (keys with equal scores stay in
+     * any order: the payload never affects a metric). Uses an LSD radix sort over the 32 score bits
+     * with one temporary buffer of the largest chunk's size (at most 32 MiB).
+     */
     void sort() {
+        long[] buffer = null;
         for (int c = sortedBelow; c < chunkCount; c++) {
-            Arrays.sort(chunks[c], 0, lengths[c]);
+            int n = lengths[c];
+            if (n < 512) {
+                Arrays.sort(chunks[c], 0, n);
+                continue;
+            }
+            if (buffer == null || buffer.length < n) {
+                buffer = new long[n];
+            }
+            radixSortByScore(chunks[c], n, buffer);
         }
         sortedBelow = chunkCount;
     }
 
+    /** Sorts {@code a[0..n)} ascending by the signed upper 32 bits, 8 bits per pass. */
+    static void radixSortByScore(long[] a, int n, long[] buffer) {
+        int[][] counts = new int[4][256];
+        for (int i = 0; i < n; i++) {
+            long k = a[i];
+            counts[0][(int) (k >>> 32) & 0xff]++;
+            counts[1][(int) (k >>> 40) & 0xff]++;
+            counts[2][(int) (k >>> 48) & 0xff]++;
+            counts[3][((int) (k >>> 56) & 0xff) ^ 0x80]++;
+        }
+        long[] src = a;
+        long[] dst = buffer;
+        for (int pass = 0; pass < 4; pass++) {
+            int shift = 32 + 8 * pass;
+            int flip = pass == 3 ? 0x80 : 0;
+            int[] count = counts[pass];
+            if (count[((int) (src[0] >>> shift) & 0xff) ^ flip] == n) {
+                continue; // every key has the same byte here
+            }
+            int[] offset = new int[256];
+            for (int b = 1; b < 256; b++) {
+                offset[b] = offset[b - 1] + count[b - 1];
+            }
+            for (int i = 0; i < n; i++) {
+                long k = src[i];
+                dst[offset[((int) (k >>> shift) & 0xff) ^ flip]++] = k;
+            }
+            long[] t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != a) {
+            System.arraycopy(src, 0, a, 0, n);
+        }
+    }
+
     /**
      * Walks all keys from the highest score down (sorting first if needed) and reports every tie
-     * group to the visitor, in a single pass.
+     * group to the visitor, in a single pass (a k-way merge of the sorted chunks).
      *
      * @param regionSizes size of region k at index k-1, or null to skip the overlap sum
      * @param visitor receives the cumulative counts after each tie group
@@ -129,43 +179,48 @@ final class SortedScores {
         if (size == 0) {
             return;
         }
-        // Max-heap of chunk indices keyed by the chunk's current (largest unread) key.
+        // Max-heap of the chunks' current (largest unread) keys, with the chunk each came from.
         int[] pos = new int[chunkCount];
-        int[] heap = new int[chunkCount];
+        long[] heapKey = new long[chunkCount];
+        int[] heapChunk = new int[chunkCount];
         int heapSize = 0;
         for (int c = 0; c < chunkCount; c++) {
             pos[c] = lengths[c] - 1;
             if (pos[c] >= 0) {
-                heap[heapSize++] = c;
+                heapKey[heapSize] = chunks[c][pos[c]];
+                heapChunk[heapSize++] = c;
             }
         }
         for (int i = heapSize / 2 - 1; i >= 0; i--) {
-            siftDown(heap, heapSize, i, pos);
+            siftDown(heapKey, heapChunk, heapSize, i);
         }
         long positives = 0;
         long negatives = 0;
         double sum = 0;
         double compensation = 0;
-        int currentGroup = 0;
-        boolean started = false;
+        int currentGroup = (int) (heapKey[0] >> 32);
         while (heapSize > 0) {
-            int c = heap[0];
-            long key = chunks[c][pos[c]];
-            if (--pos[c] < 0) {
-                heap[0] = heap[--heapSize];
+            long key = heapKey[0];
+            int c = heapChunk[0];
+            int p = --pos[c];
+            if (p >= 0) {
+                heapKey[0] = chunks[c][p];
+            } else {
+                heapSize--;
+                heapKey[0] = heapKey[heapSize];
+                heapChunk[0] = heapChunk[heapSize];
             }
             if (heapSize > 1) {
-                siftDown(heap, heapSize, 0, pos);
+                siftDown(heapKey, heapChunk, heapSize, 0);
             }
             int group = (int) (key >> 32);
-            if (started && group != currentGroup) {
+            if (group != currentGroup) {
                 if (!visitor.group(fromSortableBits(currentGroup), positives, negatives,
                         sum + compensation)) {
                     return;
                 }
+                currentGroup = group;
             }
-            currentGroup = group;
-            started = true;
             int payload = (int) key;
             if (payload == 0) {
                 negatives++;
@@ -187,28 +242,27 @@ final class SortedScores {
         visitor.group(fromSortableBits(currentGroup), positives, negatives, sum + compensation);
     }
 
-    private void siftDown(int[] heap, int heapSize, int i, int[] pos) {
-        int item = heap[i];
-        long itemKey = chunks[item][pos[item]];
+    private static void siftDown(long[] heapKey, int[] heapChunk, int heapSize, int i) {
+        long key = heapKey[i];
+        int chunk = heapChunk[i];
         while (true) {
             int child = 2 * i + 1;
             if (child >= heapSize) {
                 break;
             }
-            long childKey = chunks[heap[child]][pos[heap[child]]];
-            if (child + 1 < heapSize) {
-                long rightKey = chunks[heap[child + 1]][pos[heap[child + 1]]];
-                if (rightKey > childKey) {
-                    child++;
-                    childKey = rightKey;
-                }
+            long childKey = heapKey[child];
+            if (child + 1 < heapSize && heapKey[child + 1] > childKey) {
+                child++;
+                childKey = heapKey[child];
             }
-            if (childKey <= itemKey) {
+            if (childKey <= key) {
                 break;
             }
-            heap[i] = heap[child];
+            heapKey[i] = childKey;
+            heapChunk[i] = heapChunk[child];
             i = child;
         }
-        heap[i] = item;
+        heapKey[i] = key;
+        heapChunk[i] = chunk;
     }
 }

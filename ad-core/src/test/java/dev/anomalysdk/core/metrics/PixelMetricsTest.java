@@ -170,6 +170,40 @@ class PixelMetricsTest {
     }
 
     @Test
+    void agreesWithBruteForceOnMediumImagesSortedByRadix() {
+        // Chunks above 512 pixels go through the radix sort; scores include negative values.
+        Random rnd = new Random(77);
+        PixelMetrics m = new PixelMetrics(1000);
+        List<Naive.Image> images = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            int h = 24;
+            int w = 30;
+            boolean[] p = new boolean[h * w];
+            float[] v = new float[h * w];
+            for (int i = 0; i < p.length; i++) {
+                int y = i / w;
+                int x = i % w;
+                p[i] = (x - 8 * k - 5) * (x - 8 * k - 5) + (y - 10) * (y - 10) < 3 * k + 4 || rnd.nextInt(60) == 0;
+                v[i] = (float) (Math.round((rnd.nextGaussian() + (p[i] ? 1.2 : 0)) * 20) / 20.0);
+            }
+            m.add(new AnomalyMap(h, w, v), new Mask(h, w, p));
+            images.add(new Naive.Image(h, w, v, p));
+        }
+        float[] all = new float[3 * 24 * 30];
+        boolean[] truth = new boolean[all.length];
+        for (int k = 0; k < 3; k++) {
+            System.arraycopy(images.get(k).scores(), 0, all, k * 720, 720);
+            System.arraycopy(images.get(k).mask(), 0, truth, k * 720, 720);
+        }
+        assertEquals(Naive.auroc(all, truth), m.auroc(), 1e-9);
+        assertEquals(Naive.averagePrecision(all, truth), m.averagePrecision(), 1e-9);
+        assertEquals(Naive.f1Max(all, truth).f1(), m.f1Max().f1(), 1e-9);
+        assertEquals(Naive.f1Max(all, truth).threshold(), m.f1Max().threshold());
+        assertEquals(Naive.aupro(images, 0.3), m.aupro(), 1e-9);
+        assertEquals(Naive.aupro(images, 0.02), m.aupro(0.02), 1e-9);
+    }
+
+    @Test
     void addingAfterAMetricInvalidatesTheSortedState() {
         PixelMetrics m = new PixelMetrics(3);
         m.add(new AnomalyMap(2, 2, new float[] {0.9f, 0.1f, 0.2f, 0.3f}), mask(2, 2, 0));
