@@ -171,6 +171,18 @@ class ImageFilesTest {
     }
 
     @Test
+    void cmykTiffIsConvertedToRgb() throws IOException {
+        ColorSpace cmyk = com.twelvemonkeys.imageio.color.ColorSpaces.getColorSpace(
+                com.twelvemonkeys.imageio.color.ColorSpaces.CS_GENERIC_CMYK);
+        ComponentColorModel cm = new ComponentColorModel(cmyk, false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        WritableRaster r = cm.createCompatibleWritableRaster(2, 2);
+        r.setPixel(0, 0, new int[] {0, 255, 255, 0});
+        ImageData d = ImageFiles.read(write(new BufferedImage(cm, r, false, null), "tiff", "cmyk.tif"));
+        assertEquals(3, d.channels());
+        assertTrue(d.get(0, 0, 0) > 0.8f && d.get(1, 0, 0) < 0.3f && d.get(2, 0, 0) < 0.3f, "red");
+    }
+
+    @Test
     void truncatedPngAndJpegAreErrors() throws IOException {
         for (String fmt : new String[] {"png", "jpeg"}) {
             Path full = write(noise(64, 64, 1), fmt, "full." + fmt);
