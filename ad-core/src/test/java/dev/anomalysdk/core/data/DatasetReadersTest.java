@@ -246,6 +246,21 @@ class DatasetReadersTest {
     }
 
     @Test
+    void realIadSingleView() throws IOException {
+        realIad("{\"meta\":{\"prefix\":\"audiojack/\",\"normal_class\":\"OK\"},\"train\":["
+                + entry("OK", "OK/S0001/audiojack_0001_OK_C1_20231021.jpg", null) + "]}");
+        Files.move(root.resolve("realiad_jsons"), root.resolve("realiad_jsons_sv"));
+        DatasetReader r = DatasetReaders.detect(root);
+        assertEquals(RealIadReader.SINGLE_VIEW, ((RealIadReader) r).jsonFolder());
+        DatasetSplit s = new RealIadReader(RealIadReader.SINGLE_VIEW, "256").read(root, "audiojack");
+        assertEquals(List.of("OK/S0001/audiojack_0001_OK_C1_20231021.jpg"), ids(s.train()));
+        assertTrue(s.test().isEmpty());
+        IOException e = assertThrows(IOException.class,
+                () -> new RealIadReader(RealIadReader.SINGLE_VIEW, "1024").read(root, "audiojack"));
+        assertTrue(e.getMessage().contains("realiad_1024"), e.getMessage());
+    }
+
+    @Test
     void realIadRejectsEscapingPathsAndBadJson() throws IOException {
         realIad("{\"meta\":{\"prefix\":\"audiojack/\",\"normal_class\":\"OK\"},\"train\":["
                 + entry("OK", "../../secret.jpg", null) + "],\"test\":[]}");
