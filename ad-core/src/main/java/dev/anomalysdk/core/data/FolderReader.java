@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -83,9 +85,10 @@ public final class FolderReader implements DatasetReader {
             List<Sample> shuffled = new ArrayList<>(normals);
             Collections.shuffle(shuffled, new Random(seed));
             int k = (int) Math.min(Math.round(normalTestFraction * normals.size()), normals.size() - 1L);
-            List<Sample> held = shuffled.subList(0, k);
-            test.addAll(held);
-            train.removeAll(held);
+            Set<Sample> held = Collections.newSetFromMap(new IdentityHashMap<>());
+            held.addAll(shuffled.subList(0, k));
+            train.removeIf(held::contains);
+            normals.stream().filter(held::contains).forEach(test::add);
         }
         if (normalTest != null) {
             test.addAll(samples(DatasetFiles.requireDir(root.resolve(normalTest), "Normal test folder"), false, null));

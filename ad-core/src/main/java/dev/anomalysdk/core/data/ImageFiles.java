@@ -86,7 +86,11 @@ public final class ImageFiles {
      */
     public static ImageData read(Path file) throws IOException {
         BufferedImage img = decode(file);
-        return toImageData(img, file);
+        try {
+            return convert(img, file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Unsupported image " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -343,8 +347,25 @@ public final class ImageFiles {
     // ------------------------------------------------------------------------------------------------
     // Conversion to channel-major floats
 
-    private static ImageData toImageData(BufferedImage img, Path file) throws IOException {
-        String source = file.toString();
+    /**
+     * Converts an image already in memory (a camera frame, say) with the same rules as {@link #read(Path)}.
+     *
+     * @param image the image; premultiplied alpha is un-premultiplied in place
+     * @param source a description used in messages, e.g. a camera name
+     * @return gray (1 channel) or RGB (3 channels) pixels in [0, 1]
+     * @throws IllegalArgumentException when the colour format cannot be converted to gray or RGB
+     */
+    public static ImageData fromBufferedImage(BufferedImage image, String source) {
+        Objects.requireNonNull(image, "image");
+        String src = source == null ? "<memory>" : source;
+        try {
+            return convert(image, src);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Unsupported image " + src + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ImageData convert(BufferedImage img, String source) {
         ColorModel cm = img.getColorModel();
         if (cm instanceof IndexColorModel icm) {
             return fromPalette(img, icm, source);
@@ -361,11 +382,10 @@ public final class ImageFiles {
         } else if (ncc == 3 && csType == ColorSpace.TYPE_RGB) {
             channels = 3;
         } else if (ncc >= 3) {
-            return toImageData(convertToRgb(img, file), file);
+            return convert(convertToRgb(img), source);
         } else {
-            throw new IOException("Unsupported image " + file + ": " + ncc + " colour components"
-                    + (cm.hasAlpha() ? " plus alpha" : "") + " (colour space type " + csType
-                    + "); expected gray or RGB");
+            throw new IllegalArgumentException(ncc + " colour component(s)" + (cm.hasAlpha() ? " plus alpha" : "")
+                    + " in colour space type " + csType + "; expected gray or RGB (with or without alpha)");
         }
         int w = img.getWidth();
         int h = img.getHeight();
@@ -381,15 +401,15 @@ public final class ImageFiles {
         return new ImageData(channels, h, w, px, source);
     }
 
-    private static BufferedImage convertToRgb(BufferedImage img, Path file) throws IOException {
+    private static BufferedImage convertToRgb(BufferedImage img) {
         try {
             BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
             new ColorConvertOp(null).filter(img, rgb);
             return rgb;
         } catch (RuntimeException e) {
-            throw new IOException("Unsupported colour space in image " + file + " ("
-                    + img.getColorModel().getNumColorComponents() + " components, colour space type "
-                    + img.getColorModel().getColorSpace().getType() + "): cannot convert it to RGB", e);
+            throw new IllegalArgumentException(img.getColorModel().getNumColorComponents()
+                    + " colour components in colour space type " + img.getColorModel().getColorSpace().getType()
+                    + " cannot be converted to RGB (" + e.getMessage() + ")", e);
         }
     }
 

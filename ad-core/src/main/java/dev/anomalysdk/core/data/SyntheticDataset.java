@@ -271,7 +271,11 @@ public final class SyntheticDataset {
             s.notchAngle = -Math.PI / 2 + (rng.nextDouble() - 0.5) * 0.3;
             double light = -Math.PI * 0.75 + (rng.nextDouble() - 0.5) * 0.4;
             double notchDepth = 0.07 * n;
-            double notchHalf = 0.11;
+            double notchCos = StrictMath.cos(0.11);
+            double notchX = StrictMath.cos(s.notchAngle);
+            double notchY = StrictMath.sin(s.notchAngle);
+            double lightX = StrictMath.cos(light);
+            double lightY = StrictMath.sin(light);
             float[] bg = {0.16f, 0.19f, 0.23f};
             float[] metal = {0.78f, 0.76f, 0.72f};
             float[] low = smoothNoise(n, 4, rng);
@@ -285,12 +289,16 @@ public final class SyntheticDataset {
                     double cov = clamp(s.outer - rho + 0.5) * clamp(rho - s.inner + 0.5);
                     double shade = 0;
                     if (cov > 0) {
-                        double ang = StrictMath.atan2(dy, dx);
-                        if (rho > s.outer - notchDepth && angleDiff(ang, s.notchAngle) < notchHalf) {
+                        // cosines of the angles to the notch and to the light, without trigonometry per pixel
+                        double inv = rho > 1e-9 ? 1 / rho : 0;
+                        double toNotch = (dx * notchX + dy * notchY) * inv;
+                        if (rho > s.outer - notchDepth && toNotch > notchCos) {
                             cov = 0;
                         }
-                        shade = 0.80 + 0.15 * StrictMath.cos(ang - light) * ((rho - s.inner) / (s.outer - s.inner))
-                                + 0.025 * StrictMath.sin(TWO_PI * rho / 3.0) + 0.03 * low[i];
+                        double toLight = (dx * lightX + dy * lightY) * inv;
+                        double ring = rho / 3.0 - StrictMath.floor(rho / 3.0);
+                        shade = 0.80 + 0.15 * toLight * ((rho - s.inner) / (s.outer - s.inner))
+                                + 0.025 * (8 * ring * (1 - ring) - 1) + 0.03 * low[i];
                     }
                     double bgShade = 1.0 + 0.05 * low[i];
                     s.coverage[i] = (float) cov;

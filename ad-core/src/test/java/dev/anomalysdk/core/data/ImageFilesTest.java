@@ -171,6 +171,55 @@ class ImageFilesTest {
     }
 
     @Test
+    void cmykTiffIsConvertedToRgb() throws IOException {
+        ColorSpace cmyk = com.twelvemonkeys.imageio.color.ColorSpaces.getColorSpace(
+                com.twelvemonkeys.imageio.color.ColorSpaces.CS_GENERIC_CMYK);
+        ComponentColorModel cm = new ComponentColorModel(cmyk, false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        WritableRaster r = cm.createCompatibleWritableRaster(2, 2);
+        r.setPixel(0, 0, new int[] {0, 255, 255, 0});
+        ImageData d = ImageFiles.read(write(new BufferedImage(cm, r, false, null), "tiff", "cmyk.tif"));
+        assertEquals(3, d.channels());
+        assertTrue(d.get(0, 0, 0) > 0.8f && d.get(1, 0, 0) < 0.3f && d.get(2, 0, 0) < 0.3f, "red");
+    }
+
+    @Test
+    void twoColourComponentsAreRejectedAndInMemoryImagesConvert() {
+        ColorSpace two = new ColorSpace(ColorSpace.TYPE_2CLR, 2) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public float[] toRGB(float[] v) {
+                return new float[] {v[0], v[1], 0};
+            }
+
+            @Override
+            public float[] fromRGB(float[] rgb) {
+                return new float[] {rgb[0], rgb[1]};
+            }
+
+            @Override
+            public float[] toCIEXYZ(float[] v) {
+                return new float[] {v[0], v[1], 0};
+            }
+
+            @Override
+            public float[] fromCIEXYZ(float[] xyz) {
+                return new float[] {xyz[0], xyz[1]};
+            }
+        };
+        ComponentColorModel cm = new ComponentColorModel(two, false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+        BufferedImage img = new BufferedImage(cm, cm.createCompatibleWritableRaster(2, 2), false, null);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImageFiles.fromBufferedImage(img, "camera-1"));
+        assertTrue(e.getMessage().contains("camera-1") && e.getMessage().contains("2 colour component"),
+                e.getMessage());
+        ImageData d = ImageFiles.fromBufferedImage(rgb(3, 2), "camera-2");
+        assertEquals(3, d.channels());
+        assertEquals("camera-2", d.source());
+        assertEquals(40 / 255f, d.get(0, 0, 1), 1e-6);
+    }
+
+    @Test
     void truncatedPngAndJpegAreErrors() throws IOException {
         for (String fmt : new String[] {"png", "jpeg"}) {
             Path full = write(noise(64, 64, 1), fmt, "full." + fmt);
