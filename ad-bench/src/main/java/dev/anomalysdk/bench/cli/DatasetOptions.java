@@ -16,7 +16,7 @@ final class DatasetOptions {
     String category;
 
     @Option(names = "--format", defaultValue = "auto", paramLabel = "FORMAT",
-            description = "Dataset layout: auto, mvtec, visa, mvtec_ad2, btad, ksdd2, realiad, folder "
+            description = "Dataset layout: auto, mvtec, mpdd, visa, mvtec_ad2, btad, ksdd2, realiad, realiad_sv "
                     + "(default: ${DEFAULT-VALUE}, guessed from the folders).")
     String format;
 

@@ -29,6 +29,12 @@ import picocli.CommandLine.Spec;
 final class DemoCommand implements Callable<Integer> {
     /** The detector the demo uses unless told otherwise: needs no pretrained weights. */
     static final String DEFAULT_DETECTOR = "cnn_dictionary";
+    /**
+     * Demo-sized settings of the default detector: with a random-weight backbone (no weights are downloaded),
+     * shallow layers at the synthetic images' scale and unnormalized descriptors separate the defects best.
+     */
+    static final Map<String, String> DEFAULT_SETTINGS = Map.of("image_size", "128", "layers", "layer1,layer2",
+            "l1_normalize", "false");
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -56,6 +62,9 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticDataset.builder(data).seed(seed).overwrite(true).build().generate();
         Map<String, String> s = new LinkedHashMap<>(settings);
         s.putIfAbsent("seed", Long.toString(seed));
+        if (detector.equals(DEFAULT_DETECTOR)) {
+            DEFAULT_SETTINGS.forEach(s::putIfAbsent);
+        }
         List<String> categories = DatasetReaders.byName("mvtec").categories(data);
         List<MetricsReport> reports = new ArrayList<>();
         for (String category : categories) {

@@ -30,7 +30,7 @@ import picocli.CommandLine;
 
 class AdCommandTest {
     static final String[] SMALL = {"--set", "backbone=resnet18:width=16", "--set", "image_size=64",
-        "--set", "dictionary_size=32"};
+        "--set", "dictionary_size=32", "--set", "layers=layer1,layer2", "--set", "l1_normalize=false"};
 
     @TempDir
     static Path tmp;

@@ -57,7 +57,9 @@ final class CnnDictionaryConfig {
     String backbone() {
         String spec = config.get(BACKBONE);
         // A random built-in backbone takes the detector's seed unless the spec names one.
-        if (!spec.contains(":seed=") && (spec.equals("resnet18") || spec.equals("wide_resnet50_2"))) {
+        String head = spec.split(":", 2)[0];
+        boolean builtIn = head.equals("resnet18") || head.equals("resnet50") || head.equals("wide_resnet50_2");
+        if (builtIn && !spec.contains(":seed=")) {
             return spec + ":seed=" + seed();
         }
         return spec;

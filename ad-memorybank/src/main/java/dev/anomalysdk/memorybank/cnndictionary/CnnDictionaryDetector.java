@@ -259,11 +259,11 @@ public final class CnnDictionaryDetector extends BaseDetector {
     @Override
     protected void saveModel(ModelWriter writer, ObjectNode state) throws IOException {
         backbone.save(writer, "backbone_");
-        writer.putTensor("dictionary", dictionary.toFloatVector(), dictionary.rows(), dictionary.columns());
+        writer.putTensor("dictionary", flat(dictionary), dictionary.rows(), dictionary.columns());
         state.put("pca", pcaBasis != null);
         if (pcaBasis != null) {
-            writer.putTensor("pca_mean", pcaMean.toFloatVector(), pcaMean.columns());
-            writer.putTensor("pca_basis", pcaBasis.dup('c').data().asFloat(), pcaBasis.rows(), pcaBasis.columns());
+            writer.putTensor("pca_mean", flat(pcaMean), pcaMean.columns());
+            writer.putTensor("pca_basis", flat(pcaBasis), pcaBasis.rows(), pcaBasis.columns());
         }
     }
 
@@ -277,6 +277,10 @@ public final class CnnDictionaryDetector extends BaseDetector {
             pcaMean = Nd4j.create(mean.data(), new long[] {1, mean.data().length}, 'c');
             pcaBasis = matrix(reader.tensor("pca_basis"));
         }
+    }
+
+    private static float[] flat(INDArray a) {
+        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
     }
 
     private static INDArray matrix(Npy.Array a) throws IOException {
