@@ -35,12 +35,18 @@ class AdCommandTest {
     @TempDir
     static Path tmp;
     static Path data;
+    static Path model;
 
     @BeforeAll
-    static void dataset() throws IOException {
+    static void datasetAndModel() throws IOException {
         data = tmp.resolve("data");
         SyntheticDataset.builder(data).categories(SyntheticDataset.TEXTURE).imageSize(64).trainCount(16)
                 .testGoodCount(6).anomalousPerDefect(2).seed(4).build().generate();
+        model = tmp.resolve("model");
+        Run fit = ad(concat(new String[] {"fit", "--detector", "cnn_dictionary", "--data", data.toString(),
+            "--category", "texture", "--out", model.toString()}, SMALL));
+        assertEquals(0, fit.code(), fit.err());
+        assertTrue(fit.out().contains("Fitted cnn_dictionary"), fit.out());
     }
 
     /** Runs {@code ad} in-process; returns exit code, stdout and stderr. */
@@ -64,10 +70,6 @@ class AdCommandTest {
 
     @Test
     void fitPredictEvaluateWritesTheDocumentedFilesAndConsistentMetrics() throws IOException {
-        Path model = tmp.resolve("model");
-        Run fit = ad(concat(new String[] {"fit", "--detector", "cnn_dictionary", "--data", data.toString(),
-            "--category", "texture", "--out", model.toString()}, SMALL));
-        assertEquals(0, fit.code(), fit.err());
         assertTrue(Files.isRegularFile(model.resolve("manifest.json")));
 
         Path pred = tmp.resolve("pred");
@@ -147,5 +149,35 @@ class AdCommandTest {
 
         Run usage = ad("fit", "--detector");
         assertEquals(2, usage.code());
+    }
+
+    @Test
+    void corruptImagesAndNewerModelsAreNamedInTheError() throws IOException {
+        Path input = Files.createDirectories(tmp.resolve("corrupt-input"));
+        Files.copy(data.resolve("texture/test/good/000.png"), input.resolve("ok.png"));
+        byte[] png = Files.readAllBytes(data.resolve("texture/test/good/001.png"));
+        Files.write(input.resolve("broken.png"), java.util.Arrays.copyOf(png, png.length / 2));
+        Run corrupt = ad("predict", "--model", model.toString(), "--input", input.toString(), "--out",
+                tmp.resolve("p-corrupt").toString());
+        assertEquals(1, corrupt.code());
+        assertTrue(corrupt.err().contains("broken.png"), corrupt.err());
+
+        Path newer = tmp.resolve("newer-model");
+        try (var files = Files.walk(model)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = newer.resolve(model.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        Path manifest = newer.resolve("manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replace("\"format_version\" : 1", "\"format_version\" : 7"));
+        Run future = ad("predict", "--model", newer.toString(), "--input", input.resolve("ok.png").toString(), "--out",
+                tmp.resolve("p-future").toString());
+        assertEquals(1, future.code());
+        assertTrue(future.err().contains("version 7") && future.err().contains("upgrade"), future.err());
     }
 }
