@@ -48,7 +48,11 @@ public final class AdCommand implements Runnable {
 
     /** Entry point of {@code bin/ad}. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        int code = cl.execute(args);
+        cl.getOut().flush();
+        cl.getErr().flush();
+        System.exit(code);
     }
 
     /** Prints the SDK version. */

@@ -35,8 +35,8 @@ public final class KMeans {
             throw new IllegalArgumentException("Invalid number of clusters " + k + " for " + n + " points");
         }
         INDArray x = data.castTo(DataType.FLOAT);
-        INDArray centroids = seedPlusPlus(x, k, new Random(seed));
         float[] flat = x.dup('c').data().asFloat();
+        INDArray centroids = seedPlusPlus(flat, (int) n, (int) x.columns(), k, new Random(seed));
         int[] assignment = new int[(int) n];
         java.util.Arrays.fill(assignment, -1);
         for (int it = 0; it < iterations; it++) {
@@ -58,39 +58,48 @@ public final class KMeans {
         return centroids;
     }
 
-    /** k-means++: each next centre drawn with probability proportional to the squared distance. */
-    private static INDArray seedPlusPlus(INDArray x, int k, Random random) {
-        int n = (int) x.rows();
-        INDArray centroids = Nd4j.create(DataType.FLOAT, k, x.columns());
-        centroids.putRow(0, x.getRow(random.nextInt(n)));
-        float[] best = NearestNeighbors.squaredDistances(x, centroids.getRow(0).reshape(1, x.columns()), CHUNK);
-        for (int c = 1; c < k; c++) {
-            double total = 0;
-            for (float v : best) {
-                total += v;
-            }
-            int pick;
-            if (total <= 0) {
-                pick = random.nextInt(n);
-            } else {
-                double r = random.nextDouble() * total;
-                pick = n - 1;
-                for (int i = 0; i < n; i++) {
-                    r -= best[i];
-                    if (r <= 0) {
-                        pick = i;
-                        break;
+    /**
+     * k-means++: each next centre drawn with probability proportional to the squared distance to the nearest
+     * centre so far. One pass over the points per centre, in plain Java on the row-major copy.
+     */
+    private static INDArray seedPlusPlus(float[] x, int n, int d, int k, Random random) {
+        float[] centres = new float[k * d];
+        float[] best = new float[n];
+        java.util.Arrays.fill(best, Float.POSITIVE_INFINITY);
+        int pick = random.nextInt(n);
+        for (int c = 0; c < k; c++) {
+            if (c > 0) {
+                double total = 0;
+                for (float v : best) {
+                    total += v;
+                }
+                if (total <= 0) {
+                    pick = random.nextInt(n);
+                } else {
+                    double r = random.nextDouble() * total;
+                    pick = n - 1;
+                    for (int i = 0; i < n; i++) {
+                        r -= best[i];
+                        if (r <= 0) {
+                            pick = i;
+                            break;
+                        }
                     }
                 }
             }
-            INDArray centre = x.getRow(pick).reshape(1, x.columns());
-            centroids.putRow(c, centre);
-            float[] d = NearestNeighbors.squaredDistances(x, centre, CHUNK);
+            System.arraycopy(x, pick * d, centres, c * d, d);
             for (int i = 0; i < n; i++) {
-                best[i] = Math.min(best[i], d[i]);
+                float dist = 0;
+                for (int j = 0, o = i * d, q = pick * d; j < d; j++) {
+                    float diff = x[o + j] - x[q + j];
+                    dist += diff * diff;
+                }
+                if (dist < best[i]) {
+                    best[i] = dist;
+                }
             }
         }
-        return centroids;
+        return Nd4j.create(centres, new long[] {k, d}, 'c');
     }
 
     /** New centroids = means of assigned points; an empty cluster keeps its previous centre. */

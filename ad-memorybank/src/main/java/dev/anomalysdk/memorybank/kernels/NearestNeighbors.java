@@ -2,7 +2,6 @@ package dev.anomalysdk.memorybank.kernels;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -78,32 +77,53 @@ public final class NearestNeighbors {
         return out;
     }
 
+    /** One GEMM per chunk of queries; the distance, minimum and argmin are fused in one pass in Java. */
     private static void scan(INDArray queries, INDArray bank, int chunk, float[] dist, int[] index) {
         if (queries.columns() != bank.columns()) {
             throw new IllegalArgumentException("Dimension mismatch: queries have " + queries.columns()
                     + " columns, bank " + bank.columns());
         }
         INDArray b = bank.castTo(DataType.FLOAT);
-        INDArray bankNorms = b.mul(b).sum(1).reshape(1, b.rows());
+        float[] bankNorms = rowNorms(b);
         INDArray bankT = b.transpose();
+        int m = bankNorms.length;
         long q = queries.rows();
         for (long start = 0; start < q; start += chunk) {
             long end = Math.min(q, start + chunk);
             INDArray part = queries.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).castTo(DataType.FLOAT);
-            INDArray partNorms = part.mul(part).sum(1).reshape(end - start, 1);
-            // |x - c|^2 = |x|^2 - 2 x.c + |c|^2
-            INDArray d = part.mmul(bankT).muli(-2).addiRowVector(bankNorms).addiColumnVector(partNorms);
-            INDArray mins = d.min(1);
-            float[] m = mins.toFloatVector();
-            for (int i = 0; i < m.length; i++) {
-                dist[(int) start + i] = Math.max(0f, m[i]);
-            }
-            if (index != null) {
-                long[] arg = Nd4j.argMax(d.neg(), 1).toLongVector();
-                for (int i = 0; i < arg.length; i++) {
-                    index[(int) start + i] = (int) arg[i];
+            float[] partNorms = rowNorms(part);
+            float[] dots = part.mmul(bankT).dup('c').data().asFloat();
+            for (int i = 0; i < partNorms.length; i++) {
+                // |x - c|^2 = |x|^2 - 2 x.c + |c|^2
+                float best = Float.POSITIVE_INFINITY;
+                int arg = 0;
+                for (int j = 0, o = i * m; j < m; j++) {
+                    float v = bankNorms[j] - 2 * dots[o + j];
+                    if (v < best) {
+                        best = v;
+                        arg = j;
+                    }
+                }
+                dist[(int) start + i] = Math.max(0f, best + partNorms[i]);
+                if (index != null) {
+                    index[(int) start + i] = arg;
                 }
             }
         }
+    }
+
+    private static float[] rowNorms(INDArray a) {
+        int rows = (int) a.rows();
+        int cols = (int) a.columns();
+        float[] v = a.dup('c').data().asFloat();
+        float[] out = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            float s = 0;
+            for (int j = 0, o = i * cols; j < cols; j++) {
+                s += v[o + j] * v[o + j];
+            }
+            out[i] = s;
+        }
+        return out;
     }
 }
