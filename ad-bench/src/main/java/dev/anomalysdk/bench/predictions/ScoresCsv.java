@@ -1,5 +1,6 @@
 package dev.anomalysdk.bench.predictions;
 
+import dev.anomalysdk.core.data.CsvLines;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
@@ -27,15 +28,8 @@ public final class ScoresCsv {
     public static void write(Writer out, List<Row> rows) throws IOException {
         out.write(HEADER + "\n");
         for (Row r : rows) {
-            out.write(quote(r.path()) + "," + r.score() + "," + r.label() + "\n");
+            out.write(CsvLines.quote(r.path()) + "," + r.score() + "," + r.label() + "\n");
         }
-    }
-
-    private static String quote(String s) {
-        if (s.contains(",") || s.contains("\"") || s.contains("\n")) {
-            return "\"" + s.replace("\"", "\"\"") + "\"";
-        }
-        return s;
     }
 
     /**
@@ -60,7 +54,7 @@ public final class ScoresCsv {
                 if (line.isBlank()) {
                     continue;
                 }
-                List<String> f = split(line);
+                List<String> f = CsvLines.split(line);
                 if (f.size() != 3) {
                     throw new IOException(file + ":" + n + ": expected 3 fields (path,score,label), got " + f.size());
                 }
@@ -83,33 +77,5 @@ public final class ScoresCsv {
             }
         }
         return rows;
-    }
-
-    private static List<String> split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cur.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cur.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        out.add(cur.toString());
-        return out;
     }
 }

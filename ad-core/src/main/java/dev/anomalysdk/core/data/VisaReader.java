@@ -135,7 +135,7 @@ public final class VisaReader implements DatasetReader {
             if (header == null) {
                 throw new IOException("Empty VisA split file: " + csv);
             }
-            List<String> names = parseLine(header.replace("\uFEFF", ""));
+            List<String> names = CsvLines.split(header.replace("\uFEFF", ""));
             int[] col = new int[COLUMNS.length];
             for (int i = 0; i < COLUMNS.length; i++) {
                 col[i] = -1;
@@ -156,7 +156,7 @@ public final class VisaReader implements DatasetReader {
                 if (line.isBlank()) {
                     continue;
                 }
-                List<String> cells = parseLine(line);
+                List<String> cells = CsvLines.split(line);
                 String[] row = new String[COLUMNS.length];
                 for (int i = 0; i < COLUMNS.length; i++) {
                     if (col[i] >= cells.size()) {
@@ -177,34 +177,5 @@ public final class VisaReader implements DatasetReader {
             throw new IOException("Cannot read VisA split file " + csv + ": " + e.getMessage(), e);
         }
         return out;
-    }
-
-    /** Splits one CSV line; double quotes may enclose a cell, and "" inside quotes is a quote. */
-    static List<String> parseLine(String line) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(c);
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                cells.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        cells.add(cell.toString());
-        return cells;
     }
 }
