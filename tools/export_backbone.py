@@ -34,6 +34,20 @@ Models
                         tokens dropped) via timm's forward_intermediates.
   --tiny                a small torchvision-style ResNet built here (widths 8-16-32-64, one BasicBlock per
                         stage, about 75k parameters) for test fixtures; always randomly initialized.
+  --tiny-vit            a small ViT built here (patch 14, width 32, 2 pre-norm blocks, final LayerNorm) for
+                        AnomalyDINO test fixtures; --layers must be the single name "tokens". Scripted (not
+                        traced), so it accepts any input whose sides are multiples of 14; returns the patch
+                        tokens as an NCHW grid. Always randomly initialized.
+
+DINOv2 for AnomalyDINO (patch tokens of the last block, after the final norm, as DINOv2's
+get_intermediate_layers returns them):
+
+    python tools/export_backbone.py --model timm:vit_small_patch14_dinov2.lvd142m --layers 11 --vit-norm \
+        --image-size 448 --out dinov2_vits14.pt
+
+  timm's ViTs are traced at --image-size: the position-embedding resampling may be fixed to that grid, so
+  export at the network input size the detector will use (448 x 448 for square images).
+  --vit-norm            apply the ViT's final norm to the returned tokens (timm: forward_intermediates(norm=True))
 
 Options
   --random-init         do not load pretrained weights (for fixtures and tests); the sidecar then says
@@ -110,6 +124,56 @@ class TinyResNet(nn.Module):
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
 
+class _TinyVitBlock(nn.Module):
+    """Pre-norm transformer block (attention + MLP), written with plain ops so TorchScript stays portable."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.fc1 = nn.Linear(dim, 2 * dim)
+        self.fc2 = nn.Linear(2 * dim, dim)
+
+    def forward(self, x):
+        b, t, c = x.shape
+        h = self.heads
+        qkv = self.qkv(self.norm1(x)).reshape(b, t, 3, h, c // h).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (float(c // h) ** -0.5), dim=-1)
+        y = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, c)
+        x = x + self.proj(y)
+        return x + self.fc2(torch.nn.functional.gelu(self.fc1(self.norm2(x))))
+
+
+class TinyVit(nn.Module):
+    """A DINOv2-shaped ViT in miniature: patch 14 conv embedding, class token, learned position embedding
+    (a 4x4 grid, bilinearly resized to the input's grid), pre-norm blocks, final LayerNorm; returns the patch
+    tokens (class token dropped) as an NCHW grid."""
+
+    def __init__(self, dim=32, depth=2, heads=2, patch=14):
+        super().__init__()
+        self.patch = patch
+        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        self.cls_token = nn.Parameter(torch.randn(1, 1, dim) * 0.02)
+        self.pos_embed = nn.Parameter(torch.randn(1, dim, 4, 4) * 0.02)
+        self.blocks = nn.ModuleList([_TinyVitBlock(dim, heads) for _ in range(depth)])
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+
+    def forward(self, x):
+        g = self.patch_embed(x)
+        n, c, gh, gw = g.shape
+        pos = torch.nn.functional.interpolate(self.pos_embed, size=[gh, gw], mode="bilinear", align_corners=False)
+        tokens = (g + pos).flatten(2).transpose(1, 2)
+        tokens = torch.cat([self.cls_token.expand(n, -1, -1), tokens], dim=1)
+        for blk in self.blocks:
+            tokens = blk(tokens)
+        tokens = self.norm(tokens)[:, 1:, :]
+        return (tokens.transpose(1, 2).reshape(n, c, gh, gw),)
+
+
 class TupleOutputs(nn.Module):
     """Runs a feature extractor that returns a dict and returns its values as a tuple, in layer order."""
 
@@ -126,16 +190,21 @@ class TupleOutputs(nn.Module):
 class TimmIntermediates(nn.Module):
     """Wraps a timm model exposing forward_intermediates (ViTs and most CNNs in timm >= 1.0)."""
 
-    def __init__(self, model, indices):
+    def __init__(self, model, indices, norm=False):
         super().__init__()
         self.model = model
         self.indices = list(indices)
+        self.norm = norm
 
     def forward(self, x):
         # prune_intermediate_layers (called at build time) already removed the blocks after the deepest
         # requested index, so this stops early.
-        feats = self.model.forward_intermediates(
-            x, indices=self.indices, intermediates_only=True, output_fmt="NCHW")
+        if self.norm:
+            feats = self.model.forward_intermediates(
+                x, indices=self.indices, norm=True, intermediates_only=True, output_fmt="NCHW")
+        else:
+            feats = self.model.forward_intermediates(
+                x, indices=self.indices, intermediates_only=True, output_fmt="NCHW")
         return tuple(feats)
 
 
@@ -171,7 +240,7 @@ def build_torchvision(name, layers, random_init, weights_tag):
     return TupleOutputs(extractor, layers), name, tag, mean, std
 
 
-def build_timm(name, layers, random_init):
+def build_timm(name, layers, random_init, vit_norm=False):
     import timm
 
     indices = [int(l) for l in layers]
@@ -180,7 +249,7 @@ def build_timm(name, layers, random_init):
     mean = list(cfg.get("mean", IMAGENET_MEAN))
     std = list(cfg.get("std", IMAGENET_STD))
     if hasattr(model, "forward_intermediates"):
-        wrapped = TimmIntermediates(model, indices)
+        wrapped = TimmIntermediates(model, indices, vit_norm)
         try:
             model.prune_intermediate_layers(indices, prune_head=True, prune_norm=False)
         except (AttributeError, TypeError):
@@ -205,6 +274,8 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="torchvision model name, or timm:<name>")
     p.add_argument("--tiny", action="store_true", help="tiny torchvision-style ResNet for test fixtures")
+    p.add_argument("--tiny-vit", action="store_true", help="tiny ViT (patch 14) for test fixtures")
+    p.add_argument("--vit-norm", action="store_true", help="timm ViTs: apply the final norm to the tokens")
     p.add_argument("--layers", nargs="+", required=True, help="layers to return, shallow to deep")
     p.add_argument("--out", required=True, help="output TorchScript file (.pt); sidecar goes to <out>.json")
     p.add_argument("--image-size", type=int, default=224)
@@ -214,8 +285,8 @@ def main(argv=None):
     p.add_argument("--expected-dir", default=None, help="save a fixed input and its outputs as .npy")
     args = p.parse_args(argv)
 
-    if bool(args.model) == bool(args.tiny):
-        p.error("give exactly one of --model or --tiny")
+    if [bool(args.model), args.tiny, args.tiny_vit].count(True) != 1:
+        p.error("give exactly one of --model, --tiny or --tiny-vit")
     torch.manual_seed(args.seed)
     if args.tiny:
         base = TinyResNet()
@@ -223,8 +294,13 @@ def main(argv=None):
         wrapped = TupleOutputs(create_feature_extractor(base, return_nodes={l: l for l in args.layers}),
                                args.layers)
         arch, tag, mean, std, pretrained = "tiny_resnet", None, IMAGENET_MEAN, IMAGENET_STD, False
+    elif args.tiny_vit:
+        if args.layers != ["tokens"]:
+            p.error("--tiny-vit returns one output; use --layers tokens")
+        wrapped = TinyVit()
+        arch, tag, mean, std, pretrained = "tiny_vit", None, IMAGENET_MEAN, IMAGENET_STD, False
     elif args.model.startswith("timm:"):
-        wrapped, arch, tag, mean, std = build_timm(args.model[5:], args.layers, args.random_init)
+        wrapped, arch, tag, mean, std = build_timm(args.model[5:], args.layers, args.random_init, args.vit_norm)
         pretrained = not args.random_init
     else:
         wrapped, arch, tag, mean, std = build_torchvision(args.model, args.layers, args.random_init,
@@ -234,7 +310,10 @@ def main(argv=None):
 
     example = torch.zeros(1, 3, args.image_size, args.image_size)
     with torch.no_grad():
-        traced = torch.jit.trace(wrapped, example, check_trace=False)
+        if args.tiny_vit:
+            traced = torch.jit.script(wrapped)
+        else:
+            traced = torch.jit.trace(wrapped, example, check_trace=False)
         outs = traced(example)
     if isinstance(outs, torch.Tensor):
         outs = (outs,)
