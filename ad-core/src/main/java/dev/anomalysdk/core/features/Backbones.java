@@ -141,10 +141,13 @@ public final class Backbones {
         if (fx.isPretrained() || !WARNED.add(fx)) {
             return false;
         }
+        // Suggest the architecture and layers this detector actually uses.
+        String model = fx instanceof ResNetBackbone r ? r.architecture().id() : "wide_resnet50_2";
+        String layers = String.join(" ", fx.layers());
         LOG.warn("{} needs pretrained features, but backbone {} has random (untrained) weights: anomaly scores on "
                 + "real images will be near-useless. Export pretrained weights once with your own PyTorch: "
-                + "`python tools/export_backbone.py --model wide_resnet50_2 --layers layer2 layer3 --out wrn50.pt`, "
-                + "then pass `--backbone wrn50.pt`.", detectorName, fx);
+                + "`python tools/export_backbone.py --model {} --layers {} --out {}.pt`, then pass `--backbone {}.pt` "
+                + "(docs/backbones.md).", detectorName, fx, model, layers, model, model);
         return true;
     }
 }
