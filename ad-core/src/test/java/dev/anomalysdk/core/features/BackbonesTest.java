@@ -93,8 +93,7 @@ class BackbonesTest {
         String log = captured.toString(StandardCharsets.UTF_8);
         assertEquals(1, log.split("needs pretrained features", -1).length - 1, log);
         assertTrue(log.contains("WARN") && log.contains("patchcore")
-                && log.contains("python tools/export_backbone.py --model wide_resnet50_2 --layers layer2 layer3 "
-                        + "--out wrn50.pt")
-                && log.contains("--backbone wrn50.pt"), log);
+                && log.contains("python tools/export_backbone.py --model resnet18 --layers layer1 --out resnet18.pt")
+                && log.contains("--backbone resnet18.pt"), log);
     }
 }
