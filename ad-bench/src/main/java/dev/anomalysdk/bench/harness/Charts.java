@@ -15,8 +15,12 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** ROC and PRO charts as PNG, one line per detector, drawn with XChart. */
 final class Charts {
-    private static final int WIDTH = 520;
-    private static final int HEIGHT = 400;
+    private static final int WIDTH = 400;
+    private static final int HEIGHT = 340;
+    /** One colour per detector, in legend order, the same in every chart. */
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
+        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+        new Color(0xbcbd22), new Color(0x17becf)};
 
     private Charts() {}
 
@@ -49,12 +53,14 @@ final class Charts {
                             new float[] {4f, 4f}, 0f));
             chance.setShowInLegend(false);
         }
+        int i = 0;
         for (Map.Entry<String, Curve> e : curves.entrySet()) {
+            Color colour = PALETTE[i++ % PALETTE.length];
             if (e.getValue() == null) {
                 continue;
             }
             XYSeries series = chart.addSeries(e.getKey(), e.getValue().x(), e.getValue().y());
-            series.setMarker(SeriesMarkers.NONE);
+            series.setMarker(SeriesMarkers.NONE).setLineColor(colour);
         }
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }

@@ -239,7 +239,7 @@ final class ReportWriter {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Benchmark report</title>\n")
                 .append("<style>\n")
-                .append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1200px;"
+                .append("body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1300px;"
                         + "padding:0 1em;color:#222}\n")
                 .append("h1,h2,h3{font-weight:600}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}\n")
                 .append("table{border-collapse:collapse;margin:1em 0;font-size:14px}\n")

@@ -31,7 +31,7 @@ import org.junit.platform.engine.discovery.DiscoverySelectors;
 class BenchmarkTest {
     /** Small, fast settings of cnn_dictionary (random-weight ResNet-18 at 1/4 width, 64 px). */
     static final Map<String, String> SMALL = Map.of("backbone", "resnet18:width=16", "image_size", "64",
-            "layers", "layer1,layer2", "l1_normalize", "false", "dictionary_size", "32");
+            "layers", "layer1,layer2", "l1_normalize", "false", "dictionary_size", "32", "kmeans_iterations", "10");
 
     @TempDir
     static Path tmp;
@@ -172,7 +172,7 @@ class BenchmarkTest {
         @AnomalyBenchmark(detectors = "cnn_dictionary", data = "${ad.bench.test.data}", categories = "texture",
                 out = "${ad.bench.test.out}", latencyImages = 2, expect = "image_auroc >= 0",
                 settings = {"backbone=resnet18:width=16", "image_size=64", "layers=layer1,layer2",
-                    "l1_normalize=false", "dictionary_size=32"})
+                    "l1_normalize=false", "dictionary_size=32", "kmeans_iterations=10"})
         void passes(BenchmarkResult result) {
             seen = result;
         }
@@ -180,7 +180,7 @@ class BenchmarkTest {
         @AnomalyBenchmark(detectors = "cnn_dictionary", data = "${ad.bench.test.data}", categories = "texture",
                 out = "${ad.bench.test.out}", latencyImages = 2, expect = "pixel_auroc >= 1.5",
                 settings = {"backbone=resnet18:width=16", "image_size=64", "layers=layer1,layer2",
-                    "l1_normalize=false", "dictionary_size=32"})
+                    "l1_normalize=false", "dictionary_size=32", "kmeans_iterations=10"})
         void fails() {
         }
     }
