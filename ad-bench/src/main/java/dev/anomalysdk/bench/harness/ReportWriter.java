@@ -248,7 +248,7 @@ final class ReportWriter {
                 .append("tr.mean td{font-weight:600;background:#fafafa}\n")
                 .append(".charts img{margin:4px;border:1px solid #eee}\n")
                 .append("figure{display:inline-block;margin:4px;text-align:center;font-size:12px}\n")
-                .append("figure img{display:block;border:1px solid #ccc}\n")
+                .append("figure img{display:block;border:1px solid #ccc;width:160px;height:auto}\n")
                 .append(".fail{color:#b00020}.ok{color:#1b5e20}code{background:#f5f5f5;padding:1px 4px}\n")
                 .append("</style></head><body>\n");
         sb.append("<h1>Benchmark report</h1>\n<p>Dataset <code>").append(esc(result.benchmark().data().toString()))
