@@ -7,12 +7,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code ad} command line: fit, predict, evaluate, demo, list. Errors are printed as one line
+ * The {@code ad} command line: fit, predict, evaluate, benchmark, demo, list. Errors are printed as one line
  * ({@code ad: error: ...}) with exit code 1; usage errors print the usage with exit code 2.
  */
 @Command(name = "ad", mixinStandardHelpOptions = true, versionProvider = AdCommand.Version.class,
         description = "Visual anomaly detection: fit detectors on images of good parts, predict, evaluate.",
         subcommands = {DemoCommand.class, FitCommand.class, PredictCommand.class, EvaluateCommand.class,
+            BenchmarkCommand.class,
             ListCommand.class})
 public final class AdCommand implements Runnable {
     @CommandLine.Spec

@@ -4,6 +4,7 @@ import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.Mask;
 import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.Sample;
+import dev.anomalysdk.core.metrics.Curve;
 import dev.anomalysdk.core.metrics.Evaluation;
 import dev.anomalysdk.core.metrics.MetricsReport;
 import dev.anomalysdk.core.persist.Npy;
@@ -32,6 +33,35 @@ public final class PredictionEvaluator {
      * @throws IOException naming test images without prediction, malformed files, or maps of the wrong size
      */
     public static MetricsReport evaluate(DatasetSplit split, Path predictions) throws IOException {
+        return evaluation(split, predictions).report();
+    }
+
+    /**
+     * Metrics and the curves behind them, from the same pass as {@link #evaluate}.
+     *
+     * @param report the metrics, equal to what {@link #evaluate} returns
+     * @param imageRoc the image-level ROC curve (every point)
+     * @param pixelRoc the pixel-level ROC curve (thinned), or null without pixel metrics
+     * @param pro the PRO curve up to FPR 0.3 (thinned), or null without pixel metrics
+     */
+    public record Evaluated(MetricsReport report, Curve imageRoc, Curve pixelRoc, Curve pro) { }
+
+    /**
+     * Like {@link #evaluate}, also returning the ROC and PRO curves for plots.
+     *
+     * @param maxPoints about how many points to keep per pixel curve
+     * @throws IOException as {@link #evaluate} does
+     */
+    public static Evaluated evaluateWithCurves(DatasetSplit split, Path predictions, int maxPoints)
+            throws IOException {
+        Evaluation eval = evaluation(split, predictions);
+        MetricsReport report = eval.report();
+        return new Evaluated(report, eval.imageRocCurve(),
+                report.hasPixelMetrics() ? eval.pixelRocCurve(maxPoints) : null,
+                report.hasPixelMetrics() ? eval.proCurve(maxPoints) : null);
+    }
+
+    private static Evaluation evaluation(DatasetSplit split, Path predictions) throws IOException {
         if (split.test().isEmpty()) {
             throw new IOException("Category '" + split.category() + "' has no test images to evaluate");
         }
@@ -69,7 +99,7 @@ public final class PredictionEvaluator {
             }
             eval.add(s.id(), score, s.anomalous(), map, truth);
         }
-        return eval.report();
+        return eval;
     }
 
     private static Path mapFile(Path predictions, Sample s) {

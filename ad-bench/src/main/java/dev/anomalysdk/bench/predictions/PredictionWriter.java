@@ -5,6 +5,7 @@ import dev.anomalysdk.core.AnomalyResult;
 import dev.anomalysdk.core.Detector;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.ProgressListener;
+import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.data.ImageFiles;
 import dev.anomalysdk.core.persist.Npy;
 import java.io.IOException;
@@ -33,8 +34,15 @@ public final class PredictionWriter {
 
     private PredictionWriter() {}
 
-    /** What a prediction run produced. */
-    public record Summary(int images, int anomalous) { }
+    /**
+     * What a prediction run produced.
+     *
+     * @param images images scored
+     * @param anomalous images at or above the threshold
+     * @param modelSeconds wall time spent inside {@link Detector#predict(List)} (batches of 8), without
+     *     reading images and writing files
+     */
+    public record Summary(int images, int anomalous, double modelSeconds) { }
 
     /**
      * @param detector a fitted detector
@@ -48,18 +56,65 @@ public final class PredictionWriter {
             throws IOException {
         List<Path> files = imagesUnder(input);
         Path root = Files.isDirectory(input) ? input : input.toAbsolutePath().getParent();
+        List<Item> items = new ArrayList<>(files.size());
+        for (Path f : files) {
+            items.add(new Item(relative(root, f), () -> ImageFiles.read(f)));
+        }
+        return write(detector, items, out, progress);
+    }
+
+    /**
+     * Scores dataset samples and writes the same files as {@link #predict(Detector, Path, Path, ProgressListener)},
+     * each under its sample id (for a category's test images: the path relative to its test folder), so that
+     * {@link PredictionEvaluator} pairs them with the samples whatever the dataset layout.
+     *
+     * @param detector a fitted detector
+     * @param samples samples with unique ids
+     * @param out the prediction directory
+     * @param progress progress sink
+     * @return counts
+     * @throws IOException naming an image that cannot be read
+     */
+    public static Summary predictSamples(Detector detector, List<Sample> samples, Path out,
+            ProgressListener progress) throws IOException {
+        List<Item> items = new ArrayList<>(samples.size());
+        for (Sample s : samples) {
+            items.add(new Item(s.id(), () -> {
+                try {
+                    return s.loadImage();
+                } catch (java.io.UncheckedIOException e) {
+                    throw e.getCause();
+                }
+            }));
+        }
+        return write(detector, items, out, progress);
+    }
+
+    /** An image to score under a relative path. */
+    private record Item(String path, ImageSource source) { }
+
+    @FunctionalInterface
+    private interface ImageSource {
+        ImageData read() throws IOException;
+    }
+
+    private static Summary write(Detector detector, List<Item> items, Path out, ProgressListener progress)
+            throws IOException {
         Files.createDirectories(out);
         List<ScoresCsv.Row> rows = new ArrayList<>();
         int anomalous = 0;
-        for (int i = 0; i < files.size(); i += BATCH) {
-            List<Path> chunk = files.subList(i, Math.min(files.size(), i + BATCH));
+        long modelNanos = 0;
+        for (int i = 0; i < items.size(); i += BATCH) {
+            List<Item> chunk = items.subList(i, Math.min(items.size(), i + BATCH));
             List<ImageData> images = new ArrayList<>(chunk.size());
-            for (Path f : chunk) {
-                images.add(ImageFiles.read(f));
+            for (Item f : chunk) {
+                images.add(f.source().read());
             }
+            long start = System.nanoTime();
             List<AnomalyResult> results = detector.predict(images);
+            modelNanos += System.nanoTime() - start;
             for (int j = 0; j < chunk.size(); j++) {
-                String rel = relative(root, chunk.get(j));
+                String rel = chunk.get(j).path();
                 AnomalyResult r = results.get(j);
                 boolean label = r.anomalous().orElse(false);
                 anomalous += label ? 1 : 0;
@@ -69,7 +124,7 @@ public final class PredictionWriter {
                 ImageFiles.writePng(normalized.overlay(images.get(j), 0f, 1f, 0.5f),
                         out.resolve("overlays").resolve(withoutExtension(rel) + ".png"));
             }
-            progress.update("predicting", Math.min(files.size(), i + BATCH), files.size());
+            progress.update("predicting", Math.min(items.size(), i + BATCH), items.size());
         }
         Path csv = out.resolve("scores.csv");
         Path tmp = out.resolve(".scores.csv.tmp");
@@ -77,7 +132,7 @@ public final class PredictionWriter {
             ScoresCsv.write(w, rows);
         }
         Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new Summary(rows.size(), anomalous);
+        return new Summary(rows.size(), anomalous, modelNanos / 1e9);
     }
 
     private static void writeMap(Path file, AnomalyMap map) throws IOException {

@@ -60,6 +60,20 @@ public final class BinaryMetrics {
         return Curves.summary(p.keys, p.positives, p.negatives).f1Max();
     }
 
+    /**
+     * The ROC curve (x = false-positive rate, y = true-positive rate) from (0, 0) to (1, 1), one point
+     * per distinct score; its trapezoid area is {@link #auroc}.
+     *
+     * @param scores anomaly scores, finite
+     * @param labels {@code true} = anomalous, same length as {@code scores}
+     * @return every point of the curve
+     * @throws IllegalArgumentException if the input is invalid or has only one class
+     */
+    public static Curve rocCurve(float[] scores, boolean[] labels) {
+        Prepared p = prepare(scores, labels);
+        return Curves.roc(p.keys, p.positives, p.negatives, Integer.MAX_VALUE);
+    }
+
     private record Prepared(SortedScores keys, long positives, long negatives) {
     }
 

@@ -92,4 +92,44 @@ final class Curves {
         });
         return state[0] / fprLimit;
     }
+
+    /**
+     * The ROC curve from (0, 0) to (1, 1), one point per tie group, thinned to about
+     * {@code maxPoints} points.
+     */
+    static Curve roc(SortedScores keys, long positives, long negatives, int maxPoints) {
+        Curve.Builder b = new Curve.Builder(2.0 / maxPoints);
+        b.add(0, 0);
+        keys.walk(null, (score, pos, neg, overlap) -> {
+            b.add((double) neg / negatives, (double) pos / positives);
+            return true;
+        });
+        return b.build();
+    }
+
+    /**
+     * The PRO curve from (0, 0) up to FPR {@code fprLimit} (the last point interpolated at exactly the
+     * limit, as {@link #aupro} integrates it), thinned to about {@code maxPoints} points.
+     */
+    static Curve pro(SortedScores keys, int[] regionSizes, long regions, long negatives, double fprLimit,
+            int maxPoints) {
+        Curve.Builder b = new Curve.Builder((fprLimit + 1) / maxPoints);
+        b.add(0, 0);
+        double[] previous = {0, 0};
+        keys.walk(regionSizes, (score, pos, neg, overlap) -> {
+            double fpr = (double) neg / negatives;
+            double pro = overlap / regions;
+            if (fpr >= fprLimit) {
+                double x0 = previous[0];
+                double y0 = previous[1];
+                b.add(fprLimit, y0 + (pro - y0) * ((fprLimit - x0) / (fpr - x0)));
+                return false;
+            }
+            b.add(fpr, pro);
+            previous[0] = fpr;
+            previous[1] = pro;
+            return true;
+        });
+        return b.build();
+    }
 }

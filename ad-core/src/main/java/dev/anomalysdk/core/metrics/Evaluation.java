@@ -93,6 +93,38 @@ public final class Evaluation {
         }
     }
 
+    /**
+     * The image-level ROC curve of the images added so far (every point).
+     *
+     * @throws IllegalArgumentException unless there are normal and anomalous images
+     */
+    public Curve imageRocCurve() {
+        if (images == 0) {
+            throw new IllegalArgumentException("No images: nothing was added to the evaluation");
+        }
+        return BinaryMetrics.rocCurve(Arrays.copyOf(scores, images), Arrays.copyOf(labels, images));
+    }
+
+    /**
+     * The pixel-level ROC curve over the images that count in the pixel metrics; see
+     * {@link PixelMetrics#rocCurve(int)}.
+     *
+     * @throws IllegalArgumentException without both defect and normal pixels
+     */
+    public Curve pixelRocCurve(int maxPoints) {
+        return pixels.rocCurve(maxPoints);
+    }
+
+    /**
+     * The PRO curve up to the customary FPR limit 0.3 over the images that count in the pixel metrics;
+     * see {@link PixelMetrics#proCurve(double, int)}.
+     *
+     * @throws IllegalArgumentException without defect regions and normal pixels
+     */
+    public Curve proCurve(int maxPoints) {
+        return pixels.proCurve(PixelMetrics.DEFAULT_FPR_LIMIT, maxPoints);
+    }
+
     /** @return number of images added so far */
     public int imageCount() {
         return images;

@@ -176,6 +176,49 @@ public final class PixelMetrics {
         return Curves.aupro(keys, regionSizes, regions, normalPixels, fprLimit);
     }
 
+    /**
+     * The pixel ROC curve (x = false-positive rate, y = true-positive rate) from (0, 0) to (1, 1),
+     * for plotting. Points closer than {@code 2 / maxPoints} (L1) to the previous kept point are
+     * dropped, so at most about {@code maxPoints} points remain.
+     *
+     * @param maxPoints about how many points to keep, at least 2
+     * @return the thinned curve
+     * @throws IllegalArgumentException if {@code maxPoints < 2}, or there are no defect pixels or no
+     *     normal pixels
+     */
+    public Curve rocCurve(int maxPoints) {
+        requireMaxPoints(maxPoints);
+        requireBothClasses();
+        return Curves.roc(keys, anomalousPixels, normalPixels, maxPoints);
+    }
+
+    /**
+     * The PRO curve integrated by {@link #aupro(double)}: x = false-positive rate of normal pixels from 0
+     * to {@code fprLimit} (the last point interpolated at exactly the limit), y = mean per-region
+     * overlap. Points closer than {@code (fprLimit + 1) / maxPoints} (L1) to the previous kept point are
+     * dropped. With all points kept, {@code curve.area() / fprLimit} equals {@code aupro(fprLimit)}.
+     *
+     * @param fprLimit upper end of the curve, in (0, 1]
+     * @param maxPoints about how many points to keep, at least 2
+     * @return the thinned curve
+     * @throws IllegalArgumentException if an argument is out of range, or there is no defect region or
+     *     no normal pixel
+     */
+    public Curve proCurve(double fprLimit, int maxPoints) {
+        if (!(fprLimit > 0 && fprLimit <= 1)) {
+            throw new IllegalArgumentException("FPR limit must be in (0, 1], got " + fprLimit);
+        }
+        requireMaxPoints(maxPoints);
+        requireBothClasses();
+        return Curves.pro(keys, regionSizes, regions, normalPixels, fprLimit, maxPoints);
+    }
+
+    private static void requireMaxPoints(int maxPoints) {
+        if (maxPoints < 2) {
+            throw new IllegalArgumentException("A curve needs at least 2 points, got maxPoints=" + maxPoints);
+        }
+    }
+
     private Curves.Summary summary() {
         requireBothClasses();
         if (summary == null) {
