@@ -12,6 +12,7 @@ import dev.anomalysdk.core.data.DatasetReaders;
 import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.SyntheticDataset;
 import dev.anomalysdk.core.metrics.BinaryMetrics;
+import dev.anomalysdk.core.testing.TestResources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +44,17 @@ class BenchmarkCommandTest {
                 .build().generate();
         report = tmp.resolve("report");
         detectors = Detectors.names();
-        // image_size applies to every detector that declares it; the rest only to cnn_dictionary.
+        Path vit = TestResources.tinyVit(tmp.resolve("vit"));
+        // image_size applies to every detector that declares it; the rest to one detector each (tiny networks).
         run = AdCommandTest.ad("benchmark", "--detectors", "all", "--data", data.toString(), "--categories", "all",
                 "--out", report.toString(), "--latency-images", "3", "--gallery", Integer.toString(GALLERY),
                 "--set", "image_size=64", "--set", "cnn_dictionary.backbone=resnet18:width=16",
                 "--set", "cnn_dictionary.layers=layer1,layer2", "--set", "cnn_dictionary.l1_normalize=false",
-                "--set", "cnn_dictionary.dictionary_size=32", "--set", "cnn_dictionary.kmeans_iterations=10");
+                "--set", "cnn_dictionary.dictionary_size=32", "--set", "cnn_dictionary.kmeans_iterations=10",
+                "--set", "padim.backbone=resnet18:width=16", "--set", "padim.crop_size=0",
+                "--set", "padim.feature_dim=32",
+                "--set", "anomaly_dino.backbone=" + vit, "--set", "anomaly_dino.image_size=112",
+                "--set", "anomaly_dino.shots=4");
     }
 
     @Test

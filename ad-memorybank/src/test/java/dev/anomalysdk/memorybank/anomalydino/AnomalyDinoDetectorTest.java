@@ -19,6 +19,7 @@ import dev.anomalysdk.core.data.DatasetReaders;
 import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.data.SyntheticDataset;
+import dev.anomalysdk.core.testing.TestResources;
 import dev.anomalysdk.core.features.TorchScriptBackbone;
 import dev.anomalysdk.core.metrics.BinaryMetrics;
 import dev.anomalysdk.core.persist.Npy;
@@ -48,9 +49,9 @@ class AnomalyDinoDetectorTest {
         SyntheticDataset.builder(tmp.resolve("data")).categories(SyntheticDataset.TEXTURE).imageSize(112)
                 .trainCount(20).testGoodCount(8).anomalousPerDefect(3).seed(1).build().generate();
         split = DatasetReaders.byName("mvtec").read(tmp.resolve("data"), SyntheticDataset.TEXTURE);
-        vit = Path.of(AnomalyDinoDetectorTest.class.getResource("/backbones/tiny_vit.pt").toURI());
+        vit = TestResources.tinyVit(tmp.resolve("vit"));
         /*
-         * The tiny random ViT (resources/backbones/README.md) at 112 px: an 8 x 8 grid of 14-px patches (below 100
+         * The tiny random ViT (ad-core test resources backbones/vit/README.md) at 112 px: an 8 x 8 grid of 14-px patches (below 100
          * patches, so the image score is the maximum patch distance). Random patch embeddings still separate the
          * synthetic defects (local colour and texture changes), a few references cover the texture's variation.
          */
@@ -242,7 +243,6 @@ class AnomalyDinoDetectorTest {
     void tinyVitFixtureRunsInLibtorchAsInPyTorch() throws IOException {
         Npy.Array input;
         Npy.Array expected;
-        // Read next to tiny_vit.pt: ad-core's test jar also has a backbones/input.npy on the classpath.
         try (InputStream in = java.nio.file.Files.newInputStream(vit.resolveSibling("input.npy"));
                 InputStream ex = java.nio.file.Files.newInputStream(vit.resolveSibling("expected_tokens.npy"))) {
             input = Npy.read(in, "input.npy", 1 << 20);
