@@ -121,7 +121,7 @@ class StfpmDetectorTest {
         d.predict(batch);
         int student = d.studentArrayCount();
         int own = d.detectorArrayCount();
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 150; i++) {
             d.predict(batch);
         }
         assertEquals(student, d.studentArrayCount(), "arrays of the student's manager");
@@ -140,10 +140,10 @@ class StfpmDetectorTest {
             d.fit(Detector.FitData.of(two, List.of()), ProgressListener.NONE);
             afterOneEpoch = ((StfpmDetector) d).studentArrayCount();
         }
-        s.put("epochs", "250");
+        s.put("epochs", "100");
         try (Detector d = Detectors.create("stfpm", s)) {
             d.fit(Detector.FitData.of(two, List.of()), ProgressListener.NONE);
-            assertEquals(500, ((StfpmDetector) d).trainingResult().steps());
+            assertEquals(200, ((StfpmDetector) d).trainingResult().steps());
             assertEquals(afterOneEpoch, ((StfpmDetector) d).studentArrayCount());
         }
     }
