@@ -1,0 +1,243 @@
+package dev.anomalysdk.teacher.stfpm;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.DjlEnvironment;
+import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.Preprocessing;
+import dev.anomalysdk.core.ProgressListener;
+import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.data.Sample;
+import dev.anomalysdk.core.features.Backbones;
+import dev.anomalysdk.core.features.FeatureExtractor;
+import dev.anomalysdk.core.features.ResNetBackbone;
+import dev.anomalysdk.core.persist.ModelReader;
+import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.core.training.TrainingSchedule;
+import dev.anomalysdk.teacher.AnomalyMaps;
+import dev.anomalysdk.teacher.FeatureDistance;
+import dev.anomalysdk.teacher.Teachers;
+import dev.anomalysdk.teacher.TrainingImages;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * STFPM, Student-Teacher Feature Pyramid Matching (Wang, Wu, Cui, Sun, "Student-Teacher Feature Pyramid
+ * Matching for Anomaly Detection", BMVC 2021).
+ *
+ * <p>A frozen teacher (ImageNet ResNet-18 in the paper) and a student of the same architecture, trained
+ * from scratch on normal images, each produce a feature pyramid ({@code layer1 .. layer3}). Features are
+ * L2-normalized along channels at every position; the loss per layer is the squared distance between
+ * normalized teacher and student vectors, summed over channels and averaged over positions and images,
+ * and the layers' losses are summed. This is the official code's form: the paper writes a factor 1/2 and
+ * a sum over images, which only rescales the learning rate. At test time each layer's per-position
+ * distance is upsampled bilinearly to the shallowest layer's grid, the layers are multiplied (or summed),
+ * the result is upsampled to the input size, and the image score is the map's maximum.
+ *
+ * <p>The student is a {@link ResNetBackbone} with torchvision's random initialization, seeded apart from a
+ * random teacher. Real use needs a pretrained teacher exported with {@code tools/export_backbone.py}.
+ *
+ * <p>Thread safety: see {@link BaseDetector}.
+ */
+public final class StfpmDetector extends BaseDetector {
+    private static final String TEACHER_PREFIX = "teacher_";
+    private static final String STUDENT_PREFIX = "student_";
+    private final StfpmConfig cfg;
+    private FeatureExtractor teacher;
+    private FeatureExtractor student;
+    private TrainingLoop.Result training;
+    private int trainImages;
+
+    StfpmDetector(Config config) {
+        super(StfpmProvider.NAME, config, Preprocessing.imagenet(config.get(StfpmConfig.IMAGE_SIZE), 0));
+        this.cfg = new StfpmConfig(config);
+    }
+
+    @Override
+    protected int inferenceBatchSize() {
+        return Math.min(cfg.batchSize(), 16);
+    }
+
+    @Override
+    protected long seed() {
+        return cfg.seed();
+    }
+
+    @Override
+    protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
+        closeNetworks();
+        Device device = DjlEnvironment.device(cfg.device());
+        List<String> layers = cfg.layers();
+        teacher = Teachers.open(cfg.backbone(), cfg.seed(), layers, device);
+        Backbones.warnIfUntrained(teacher, name());
+        ResNetBackbone.Architecture arch = Teachers.architecture(teacher).orElseThrow(() ->
+                new IllegalArgumentException("STFPM's student copies the teacher's architecture, but teacher "
+                        + teacher.identity() + " is no torchvision ResNet (resnet18, resnet50, wide_resnet50_2)"));
+        int width = teacher instanceof ResNetBackbone r ? r.baseWidth() : ResNetBackbone.STANDARD_BASE_WIDTH;
+        ResNetBackbone fresh = ResNetBackbone.random(arch, width, layers, studentSeed(), device);
+        student = fresh;
+        if (!fresh.channels().equals(teacher.channels())) {
+            throw new IllegalArgumentException("Teacher " + teacher.identity() + " has channels " + teacher.channels()
+                    + " but a " + arch.id() + " student has " + fresh.channels());
+        }
+        Preprocessing expected = teacher.expectedPreprocessing(cfg.imageSize(), 0);
+        setPreprocessing(new Preprocessing(expected.channels(), Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0,
+                expected.mean(), expected.std()));
+        TrainingImages images = TrainingImages.load(train, preprocessing(), cfg.batchSize(), progress);
+        trainImages = images.size();
+        TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
+                TrainingSchedule.Optimizer.SGD, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
+                0.01, cfg.weightDecay(), cfg.momentum(), 1, cfg.seed());
+        // The student's parameters stay in its own manager; the model only hosts the trainer.
+        try (Model model = Model.newInstance("stfpm_student", device)) {
+            model.setBlock(fresh.block());
+            training = TrainingLoop.fit(model, new Shape[] {new Shape(1, 3, cfg.imageSize(), cfg.imageSize())},
+                    schedule, new Task(images, layers), null, progress);
+        }
+        fresh.setPretrained(true);
+    }
+
+    /** A seed other than a random teacher's, so that student and teacher never start identical. */
+    private long studentSeed() {
+        long s = cfg.seed() + 1;
+        if (teacher instanceof ResNetBackbone r && r.seed() == s) {
+            s++;
+        }
+        return s;
+    }
+
+    /** Images as student input, teacher features as targets; loss = sum over layers of the mean distance. */
+    private final class Task implements TrainingLoop.Task {
+        private final TrainingImages images;
+        private final List<String> layers;
+
+        Task(TrainingImages images, List<String> layers) {
+            this.images = images;
+            this.layers = layers;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return images.stepsPerEpoch();
+        }
+
+        @Override
+        public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+            NDArray x = images.next(scope, random);
+            Map<String, NDArray> t = teacher.extract(x);
+            NDList labels = new NDList();
+            layers.forEach(l -> labels.add(t.get(l)));
+            return new TrainingLoop.Batch(new NDList(x), labels);
+        }
+
+        @Override
+        public NDArray loss(NDList predictions, NDList labels) {
+            NDArray loss = null;
+            for (int i = 0; i < labels.size(); i++) {
+                NDArray d = FeatureDistance.normalizedSquaredDistance(labels.get(i), predictions.get(i)).mean();
+                loss = loss == null ? d : loss.add(d);
+            }
+            return loss;
+        }
+    }
+
+    @Override
+    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+        try (NDManager scope = manager().newSubManager(teacher.device())) {
+            NDArray input = preprocessing().toTensor(images, scope);
+            Map<String, NDArray> t = teacher.extract(input);
+            Map<String, NDArray> s = student.extract(input);
+            NDArray map = null;
+            long gridH = -1;
+            long gridW = -1;
+            for (String layer : teacher.layers()) {
+                NDArray d = FeatureDistance.normalizedSquaredDistance(t.get(layer), s.get(layer));
+                if (gridH < 0) {
+                    gridH = d.getShape().get(2);
+                    gridW = d.getShape().get(3);
+                }
+                map = cfg.mapAggregation().combine(map, AnomalyMaps.upsample(d, gridH, gridW, false));
+            }
+            map = AnomalyMaps.upsample(map, input.getShape().get(2), input.getShape().get(3), false);
+            return AnomalyMaps.toOutputs(map, cfg.blurSigma());
+        }
+    }
+
+    /** @return the last fit's per-epoch log, or {@code null} for a loaded detector */
+    public TrainingLoop.Result trainingResult() {
+        return training;
+    }
+
+    /** Arrays held by the student's manager (parameters and their training state), for memory tests. */
+    int studentArrayCount() {
+        return ((ResNetBackbone) student).block().getParameters().get(0).getValue().getArray().getManager()
+                .getManagedArrays().size();
+    }
+
+    /** Arrays held by the detector's own manager, for memory tests. */
+    int detectorArrayCount() {
+        return manager().getManagedArrays().size();
+    }
+
+    @Override
+    protected void describe(ObjectNode provenance) {
+        provenance.put("backbone", teacher.identity());
+        provenance.put("backbone_pretrained", teacher.isPretrained());
+        provenance.put("student", student.identity());
+        if (training != null) {
+            provenance.put("epochs_trained", training.epochs().size());
+            provenance.put("steps", training.steps());
+            provenance.put("first_epoch_loss", training.firstLoss());
+            provenance.put("last_epoch_loss", training.lastLoss());
+            provenance.put("train_seconds", training.seconds());
+            provenance.put("train_images_per_second",
+                    training.steps() * (double) Math.min(cfg.batchSize(), trainImages) / training.seconds());
+        }
+    }
+
+    @Override
+    protected void saveModel(ModelWriter writer, ObjectNode state) throws IOException {
+        teacher.save(writer, TEACHER_PREFIX);
+        student.save(writer, STUDENT_PREFIX);
+    }
+
+    @Override
+    protected void loadModel(ModelReader reader, JsonNode state) throws IOException {
+        closeNetworks();
+        Device device = DjlEnvironment.device(cfg.device());
+        teacher = Backbones.restore(reader, TEACHER_PREFIX, device);
+        student = Backbones.restore(reader, STUDENT_PREFIX, device);
+        if (!student.layers().equals(teacher.layers()) || !student.channels().equals(teacher.channels())) {
+            throw new IOException("Model " + reader.directory() + " has a student (" + student.layers() + ", "
+                    + student.channels() + ") that does not match its teacher (" + teacher.layers() + ", "
+                    + teacher.channels() + ")");
+        }
+    }
+
+    private void closeNetworks() {
+        if (teacher != null) {
+            teacher.close();
+            teacher = null;
+        }
+        if (student != null) {
+            student.close();
+            student = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeNetworks();
+        super.close();
+    }
+}

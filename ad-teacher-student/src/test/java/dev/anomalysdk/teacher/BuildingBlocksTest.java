@@ -1,0 +1,134 @@
+package dev.anomalysdk.teacher;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import dev.anomalysdk.core.training.TrainingLoop;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BuildingBlocksTest {
+    @BeforeAll
+    static void threads() {
+        TestData.singleThreaded();
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void deconv2x2IsATransposedConvolutionWithKernelAndStrideTwo() {
+        // y[o, 2h+i, 2w+j] = sum_c x[c, h, w] * W[c, o, i, j], with W read from the block's 1x1 weight
+        // ([4*out, in, 1, 1], rows ordered (o, i, j)) and the sum computed here in plain Java.
+        int in = 3;
+        int out = 2;
+        int h = 2;
+        int w = 3;
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Block b = ResNetBlocks.deconv2x2(out);
+            TrainingLoop.initialize(b, m, 7, new Shape(1, in, h, w));
+            float[] weight = b.getParameters().get(0).getValue().getArray().toFloatArray();
+            float[] x = random(in * h * w, 1);
+            float[] y = b.forward(new ParameterStore(m, false), new NDList(m.create(x, new Shape(1, in, h, w))), false)
+                    .singletonOrThrow().toFloatArray();
+            float[] expected = new float[out * 2 * h * 2 * w];
+            for (int o = 0; o < out; o++) {
+                for (int i = 0; i < 2; i++) {
+                    for (int j = 0; j < 2; j++) {
+                        for (int yy = 0; yy < h; yy++) {
+                            for (int xx = 0; xx < w; xx++) {
+                                double s = 0;
+                                for (int c = 0; c < in; c++) {
+                                    s += x[(c * h + yy) * w + xx] * weight[((o * 2 + i) * 2 + j) * in + c];
+                                }
+                                expected[(o * 2 * h + 2 * yy + i) * 2 * w + 2 * xx + j] = (float) s;
+                            }
+                        }
+                    }
+                }
+            }
+            assertArrayEquals(expected, y, 1e-5f);
+        }
+    }
+
+    @Test
+    void encoderAndDecoderStagesHalveAndDoubleTheResolution() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            for (ResNetBlocks.Kind kind : ResNetBlocks.Kind.values()) {
+                Shape in = new Shape(2, 8, 8, 8);
+                Block down = ResNetBlocks.stage(false, kind, 8, 4, 2, 2);
+                Block up = ResNetBlocks.stage(true, kind, 8, 4, 2, 2);
+                TrainingLoop.initialize(down, m, 1, in);
+                TrainingLoop.initialize(up, m, 1, in);
+                long c = 4L * kind.expansion();
+                NDList x = new NDList(m.randomNormal(in));
+                assertEquals(new Shape(2, c, 4, 4), down.forward(new ParameterStore(m, false), x, false).head()
+                        .getShape());
+                assertEquals(new Shape(2, c, 16, 16), up.forward(new ParameterStore(m, false), x, false).head()
+                        .getShape());
+            }
+        }
+    }
+
+    @Test
+    void distancesMatchTheirFormulas() {
+        // Two positions, three channels; expectations computed by hand-written loops.
+        float[] t = {1, 0, 2, 0, 3, 0};   // channels x positions: t(:,0) = (1, 2, 3), t(:,1) = (0, 0, 0)
+        float[] s = {2, 1, 4, 0, 6, 1};   // s(:,0) = (2, 4, 6) parallel to t(:,0); s(:,1) = (1, 0, 1)
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray ta = m.create(t, new Shape(1, 3, 1, 2));
+            NDArray sa = m.create(s, new Shape(1, 3, 1, 2));
+            float[] cos = FeatureDistance.channelCosineDistance(ta, sa).toFloatArray();
+            // Parallel vectors: distance 0; a zero vector: dot 0 so distance 1.
+            assertArrayEquals(new float[] {0f, 1f}, cos, 1e-6f);
+            float[] sq = FeatureDistance.normalizedSquaredDistance(ta, sa).toFloatArray();
+            // |0 - s/|s||^2 = 1 at the zero position.
+            assertArrayEquals(new float[] {0f, 1f}, sq, 1e-6f);
+            double dot = 0;
+            double nt = 0;
+            double ns = 0;
+            for (int i = 0; i < t.length; i++) {
+                dot += t[i] * s[i];
+                nt += t[i] * t[i];
+                ns += s[i] * s[i];
+            }
+            float flat = FeatureDistance.flattenedCosineDistance(ta, sa).toFloatArray()[0];
+            assertEquals(1 - dot / Math.sqrt(nt * ns), flat, 1e-6);
+        }
+    }
+
+    @Test
+    void aggregationsCombineElementWise() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray a = m.create(new float[] {1, 2, 3});
+            NDArray b = m.create(new float[] {4, 5, 6});
+            assertArrayEquals(new float[] {5, 7, 9}, MapAggregation.SUM.combine(MapAggregation.SUM.combine(null, a), b)
+                    .toFloatArray());
+            assertArrayEquals(new float[] {4, 10, 18}, MapAggregation.PRODUCT.combine(a, b).toFloatArray());
+        }
+    }
+
+    @Test
+    void upsamplingWithAlignedCornersKeepsTheCornerValues() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray x = m.create(new float[] {0, 1, 2, 3}, new Shape(1, 1, 2, 2));
+            float[] y = AnomalyMaps.upsample(x, 3, 3, true).toFloatArray();
+            // Corners stay, the centre is the mean of the four, edge midpoints the mean of two.
+            assertArrayEquals(new float[] {0, 0.5f, 1, 1, 1.5f, 2, 2, 2.5f, 3}, y, 1e-6f);
+        }
+    }
+}
