@@ -54,7 +54,10 @@ class BenchmarkCommandTest {
                 "--set", "padim.backbone=resnet18:width=16", "--set", "padim.crop_size=0",
                 "--set", "padim.feature_dim=32",
                 "--set", "anomaly_dino.backbone=" + vit, "--set", "anomaly_dino.image_size=112",
-                "--set", "anomaly_dino.shots=4");
+                "--set", "anomaly_dino.shots=4",
+                "--set", "epochs=1", "--set", "batch_size=4",
+                "--set", "reverse_distillation.backbone=resnet18:width=8",
+                "--set", "stfpm.backbone=resnet18:width=8");
     }
 
     @Test
