@@ -1,0 +1,190 @@
+package dev.anomalysdk.core.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import dev.anomalysdk.core.DjlEnvironment;
+import dev.anomalysdk.core.ProgressListener;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TrainingLoopTest {
+
+    /** y = sin(3 x0) + x1^2 on random inputs in [-1, 1]^2: a tiny regression an MLP fits quickly. */
+    static final class Regression implements TrainingLoop.Task {
+        final int steps;
+        final int batch;
+
+        Regression(int steps, int batch) {
+            this.steps = steps;
+            this.batch = batch;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return steps;
+        }
+
+        @Override
+        public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+            float[] x = new float[batch * 2];
+            float[] y = new float[batch];
+            for (int i = 0; i < batch; i++) {
+                x[2 * i] = random.nextFloat() * 2 - 1;
+                x[2 * i + 1] = random.nextFloat() * 2 - 1;
+                y[i] = (float) (Math.sin(3 * x[2 * i]) + x[2 * i + 1] * x[2 * i + 1]);
+            }
+            return new TrainingLoop.Batch(new NDList(scope.create(x, new Shape(batch, 2))),
+                    new NDList(scope.create(y, new Shape(batch, 1))));
+        }
+
+        @Override
+        public NDArray loss(NDList predictions, NDList labels) {
+            return predictions.singletonOrThrow().sub(labels.singletonOrThrow()).square().mean();
+        }
+    }
+
+    static Block mlp() {
+        return new SequentialBlock().add(Linear.builder().setUnits(16).build()).add(Activation::relu)
+                .add(Linear.builder().setUnits(1).build());
+    }
+
+    static Model model() {
+        DjlEnvironment.init();
+        Model m = Model.newInstance("mlp", Device.cpu());
+        m.setBlock(mlp());
+        return m;
+    }
+
+    static final Shape[] INPUT = {new Shape(1, 2)};
+
+    @Test
+    void trainingLowersTheLossOnATinyRegression() {
+        try (Model m = model()) {
+            TrainingSchedule s = TrainingSchedule.adamCosine(20, 0.01, 3);
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, s, new Regression(20, 32), null, ProgressListener.NONE);
+            assertEquals(20, r.epochs().size());
+            assertEquals(400, r.steps());
+            // The target's variance is about 0.6; a fitted MLP gets far below it.
+            assertTrue(r.lastLoss() < 0.25 * r.firstLoss(), r.firstLoss() + " -> " + r.lastLoss());
+            assertTrue(r.lastLoss() < 0.05, "final loss " + r.lastLoss());
+            // Cosine decay ends near 1 % of the initial rate.
+            assertEquals(0.0001, r.epochs().get(19).learningRate(), 0.0002);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameParameters() {
+        byte[][] params = new byte[3][];
+        long[] seeds = {5, 5, 6};
+        for (int i = 0; i < 3; i++) {
+            try (Model m = model()) {
+                TrainingLoop.fit(m, INPUT, TrainingSchedule.adamCosine(3, 0.01, seeds[i]), new Regression(10, 16), null,
+                        ProgressListener.NONE);
+                params[i] = TrainingLoop.parameterBytes(m.getBlock());
+            }
+        }
+        assertArrayEquals(params[0], params[1]);
+        assertFalse(Arrays.equals(params[0], params[2]), "another seed, other parameters");
+    }
+
+    @Test
+    void modelSelectionKeepsTheBestValidatedParameters() {
+        try (Model m = model()) {
+            // A validation that prefers the second epoch whatever the network does.
+            int[] calls = {0};
+            byte[][] atSecond = new byte[1][];
+            TrainingLoop.Validation v = net -> {
+                calls[0]++;
+                if (calls[0] == 2) {
+                    atSecond[0] = TrainingLoop.parameterBytes(m.getBlock());
+                    return 1.0;
+                }
+                return 0.5;
+            };
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, TrainingSchedule.adamCosine(4, 0.01, 1),
+                    new Regression(5, 8), v, ProgressListener.NONE);
+            assertEquals(4, calls[0]);
+            assertEquals(2, r.bestEpoch());
+            assertEquals(1.0, r.bestScore());
+            assertArrayEquals(atSecond[0], TrainingLoop.parameterBytes(m.getBlock()));
+        }
+    }
+
+    @Test
+    void aTimeBudgetStopsTrainingAndStillDecaysTheRate() {
+        try (Model m = model()) {
+            TrainingSchedule s = TrainingSchedule.adamCosine(1_000_000, 0.01, 1).withMaxMinutes(0.02);
+            long t0 = System.nanoTime();
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, s, new Regression(50, 8), null, ProgressListener.NONE);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds < 10, "stopped after " + seconds + " s");
+            assertTrue(r.seconds() >= 1.2 - 0.05, "ran until the budget: " + r.seconds());
+            double lastRate = r.epochs().get(r.epochs().size() - 1).learningRate();
+            assertTrue(lastRate < 0.002, "rate decayed with time: " + lastRate);
+        }
+    }
+
+    @Test
+    void liveArraysDoNotGrowOverThousandsOfSteps() {
+        try (Model m = model()) {
+            // The validation hook runs after every epoch; it counts the arrays alive in the model's manager.
+            List<Integer> live = new java.util.ArrayList<>();
+            TrainingLoop.Validation count = net -> {
+                live.add(m.getNDManager().getManagedArrays().size());
+                return 0;
+            };
+            TrainingLoop.fit(m, INPUT, TrainingSchedule.adamCosine(30, 0.01, 1), new Regression(100, 4), count,
+                    ProgressListener.NONE);
+            assertEquals(30, live.size());
+            // After the first epoch the optimizer state exists; from then on the count must stay put.
+            int reference = live.get(1);
+            for (int i = 1; i < live.size(); i++) {
+                assertEquals(reference, live.get(i), "live arrays per epoch (100 steps each): " + live);
+            }
+            assertTrue(reference < 100, "only parameters, gradients and optimizer state stay: " + reference);
+        }
+    }
+
+    @Test
+    void schedulesFollowTheirFormulas() {
+        TrainingSchedule c = TrainingSchedule.adamCosine(10, 1.0, 0);
+        assertEquals(1.0, c.learningRateAt(0), 1e-12);
+        assertEquals(0.01 + 0.99 * 0.5, c.learningRateAt(0.5), 1e-12);
+        assertEquals(0.01, c.learningRateAt(1), 1e-12);
+        TrainingSchedule ms = c.withMultiStep(List.of(0.8, 0.9), 0.2);
+        assertEquals(1.0, ms.learningRateAt(0.79), 1e-12);
+        assertEquals(0.2, ms.learningRateAt(0.8), 1e-12);
+        assertEquals(0.04, ms.learningRateAt(0.95), 1e-12);
+        assertEquals(0.5, c.progress(50, 10, 0), 1e-12);
+        assertEquals(0.75, c.withMaxMinutes(1).progress(50, 10, 45), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> c.withMultiStep(List.of(0.9, 0.8), 0.2));
+        assertThrows(IllegalArgumentException.class, () -> TrainingSchedule.adamCosine(0, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> TrainingSchedule.adamCosine(1, -1, 0));
+    }
+
+    @Test
+    void sgdAlsoTrains() {
+        try (Model m = model()) {
+            TrainingSchedule s = TrainingSchedule.adamCosine(10, 0.05, 2)
+                    .withOptimizer(TrainingSchedule.Optimizer.SGD, 0.9);
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, s, new Regression(20, 32), null, ProgressListener.NONE);
+            assertTrue(r.lastLoss() < 0.5 * r.firstLoss(), r.firstLoss() + " -> " + r.lastLoss());
+        }
+    }
+}
