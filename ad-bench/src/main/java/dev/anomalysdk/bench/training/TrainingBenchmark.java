@@ -94,12 +94,12 @@ public final class TrainingBenchmark {
             System.out.println(String.format(Locale.ROOT, "detector %s %s", name, settings));
             System.out.println(String.format(Locale.ROOT, "cpu cores %d, threads %s",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default")));
-            System.out.println(String.format(Locale.ROOT, "fit: %.1f s total, %d steps, %.2f train images/s, loss %.4f -> %.4f",
+            System.out.println(String.format(Locale.ROOT, "fit: %.1f s total, %d steps, %.3f train images/s, loss %.4f -> %.4f",
                     fitSeconds, provenance.path("train_steps").asLong(), provenance.path("train_images_per_second").asDouble(),
                     provenance.path("first_epoch_loss").asDouble(), provenance.path("last_epoch_loss").asDouble()));
             System.out.println(String.format(Locale.ROOT, "predict 1 image: median %.1f ms (min %.1f, max %.1f) over %d",
                     ms[repeats / 2], ms[0], ms[repeats - 1], repeats));
-            System.out.println(String.format(Locale.ROOT, "predict %d images batched: %.1f images/s", test.size(),
+            System.out.println(String.format(Locale.ROOT, "predict %d images batched: %.3f images/s", test.size(),
                     test.size() / batchSeconds));
             System.out.println(String.format(Locale.ROOT, "image AUROC on the synthetic test set: %.3f",
                     BinaryMetrics.auroc(scores, labels)));

@@ -89,6 +89,12 @@ public abstract class NetworkDetector extends BaseDetector {
      */
     protected void initializeWeights(Block block, NDManager manager, Shape inputShape) { }
 
+    /**
+     * Called first in {@link #fitModel}, before any image is loaded: check and open what training needs
+     * (e.g. an anomaly-source folder) so that a mistake fails fast. Does nothing by default.
+     */
+    protected void prepareFit() { }
+
     /** @return the input shape of one image: 1 x C x S x S */
     protected final Shape inputShape() {
         int s = preprocessing().resize();
@@ -120,6 +126,7 @@ public abstract class NetworkDetector extends BaseDetector {
         if (train.isEmpty()) {
             throw new IllegalArgumentException(name() + ": no training images");
         }
+        prepareFit();
         List<ImageData> images = new ArrayList<>(train.size());
         Preprocessing pre = preprocessing();
         for (int i = 0; i < train.size(); i++) {

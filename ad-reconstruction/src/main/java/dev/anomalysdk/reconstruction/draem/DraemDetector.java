@@ -51,7 +51,7 @@ public final class DraemDetector extends NetworkDetector {
     /** Standard deviation of DRAEM's initial weights. */
     static final double INIT_STD = 0.02;
     private final DraemConfig cfg;
-    private String sourceDescription;
+    private TextureSource source;
 
     DraemDetector(Config config) {
         super(DraemProvider.NAME, config, Preprocessing.unnormalized(3, config.get(DraemConfig.IMAGE_SIZE)));
@@ -104,6 +104,11 @@ public final class DraemDetector extends NetworkDetector {
         block.initialize(manager, DataType.FLOAT32, inputShape);
     }
 
+    @Override
+    protected void prepareFit() {
+        source = textures();
+    }
+
     /** @return the anomaly source: the configured folder, or procedural textures */
     TextureSource textures() {
         String folder = cfg.anomalySource();
@@ -119,8 +124,6 @@ public final class DraemDetector extends NetworkDetector {
 
     @Override
     protected TrainingLoop.Task task(List<ImageData> images) {
-        TextureSource source = textures();
-        sourceDescription = source.describe();
         DraemAugmenter augmenter = new DraemAugmenter(PerlinAnomaly.draem(source), cfg.rotateProbability(), 0.5);
         return new Task(images, augmenter, cfg.batchSize());
     }
@@ -211,8 +214,8 @@ public final class DraemDetector extends NetworkDetector {
     @Override
     protected void describe(ObjectNode provenance) {
         super.describe(provenance);
-        if (sourceDescription != null) {
-            provenance.put("anomaly_source", sourceDescription);
+        if (source != null) {
+            provenance.put("anomaly_source", source.describe());
         }
     }
 }

@@ -102,6 +102,21 @@ class DraemDetectorTest {
     }
 
     @Test
+    void theSameSeedGivesTheSameScores() {
+        Map<String, String> cfg = new HashMap<>(TINY);
+        cfg.put("epochs", "2");
+        List<Sample> few = split.train().subList(0, 8);
+        float[][] s = new float[2][];
+        for (int i = 0; i < 2; i++) {
+            try (Detector d = Detectors.create("draem", cfg)) {
+                d.fit(Detector.FitData.of(few, List.of()));
+                s[i] = scores(d, split.test().subList(0, 6));
+            }
+        }
+        assertArrayEquals(s[0], s[1]);
+    }
+
+    @Test
     void badSettingsAreClearErrors(@TempDir Path empty) throws IOException {
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
                 () -> Detectors.create("draem", Map.of("image_size", "100")));
