@@ -117,6 +117,22 @@ class DraemDetectorTest {
     }
 
     @Test
+    void aFolderOfTexturesIsTheAnomalySourceAndIsRecorded(@TempDir Path textures) throws IOException {
+        // Two texture "photographs": the synthetic dataset's own good images stand in for DTD files.
+        Files.createDirectories(textures.resolve("banded"));
+        Files.copy(split.train().get(0).imagePath().orElseThrow(), textures.resolve("banded/a.png"));
+        Files.copy(split.train().get(1).imagePath().orElseThrow(), textures.resolve("banded/b.png"));
+        Map<String, String> cfg = new HashMap<>(TINY);
+        cfg.put("anomaly_source", textures.toString());
+        cfg.put("epochs", "1");
+        try (DraemDetector d = (DraemDetector) Detectors.create("draem", cfg)) {
+            d.fit(Detector.FitData.of(split.train().subList(0, 8), List.of()));
+            String recorded = d.provenance().path("anomaly_source").asText();
+            assertTrue(recorded.contains(textures.toAbsolutePath().toString()) && recorded.contains("2 images"), recorded);
+        }
+    }
+
+    @Test
     void badSettingsAreClearErrors(@TempDir Path empty) throws IOException {
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
                 () -> Detectors.create("draem", Map.of("image_size", "100")));
