@@ -244,6 +244,26 @@ class PerlinAnomalyTest {
     }
 
     @Test
+    void perlinTexturesJoinAnAnomalySynthesizerMix() {
+        AnomalySynthesizer mix = AnomalySynthesizer.builder().cleanProbability(0)
+                .add("perlin", new PerlinAnomaly(new Flat(1f, 0f, 0f), 0), 1).build();
+        ImageData image = gradientImage();
+        Random r = new Random(12);
+        int withDefect = 0;
+        for (int i = 0; i < 40; i++) {
+            SyntheticAnomaly s = mix.synthesize(image, image, r);
+            int plane = SIZE * SIZE;
+            for (int p = 0; p < plane; p++) {
+                boolean changed = s.image().pixelsView()[p] != image.pixelsView()[p];
+                // Changed pixels lie inside the (visibility-scaled) label, unchanged ones outside it.
+                assertEquals(changed, s.mask()[p] > 0, "pixel " + p);
+            }
+            withDefect += s.isClean() ? 0 : 1;
+        }
+        assertTrue(withDefect > 30, "most Perlin masks are not empty: " + withDefect);
+    }
+
+    @Test
     void aFolderWithoutImagesIsAnErrorNamingIt(@TempDir Path tmp) throws IOException {
         Files.writeString(tmp.resolve("notes.txt"), "x");
         IOException e = assertThrows(IOException.class, () -> FolderTextures.of(tmp));
