@@ -57,7 +57,9 @@ class BenchmarkCommandTest {
                 "--set", "anomaly_dino.shots=4",
                 "--set", "epochs=1", "--set", "batch_size=4",
                 "--set", "reverse_distillation.backbone=resnet18:width=8",
-                "--set", "stfpm.backbone=resnet18:width=8");
+                "--set", "stfpm.backbone=resnet18:width=8",
+                "--set", "draem.recon_width=8", "--set", "draem.disc_width=8",
+                "--set", "autoencoder.width=8", "--set", "memae.width=8", "--set", "memae.memory_slots=50");
     }
 
     @Test

@@ -1,0 +1,129 @@
+package dev.anomalysdk.core.synthesis;
+
+import dev.anomalysdk.core.ImageData;
+import java.util.Random;
+
+/**
+ * NSA-style patch transplant (Schlüter et al., "Natural Synthetic Anomalies for Self-Supervised Anomaly
+ * Detection and Localization", ECCV 2022): a rectangle cut from one normal image is pasted at another place
+ * of another (or the same) normal image, after a random flip and a random contrast and brightness change,
+ * and blended so that no seam betrays it: by Poisson (seamless) cloning, which keeps the patch's gradients
+ * and takes its boundary values from the target, or by a feathered alpha blend.
+ *
+ * <p>Patch sides: {@code s = U(minSize, maxSize) * min(height, width)} with an aspect ratio drawn
+ * log-uniformly in [1/2, 2] ({@code s/sqrt(a)} by {@code s*sqrt(a)}). Contrast is scaled by U(0.7, 1.4) about
+ * the patch mean and brightness shifted by U(-0.15, 0.15) (Poisson cloning removes the shift by construction:
+ * only gradients survive). The changed region is the pasted rectangle.
+ *
+ * @param minSize smallest patch side as a fraction of the image's shorter side, in (0, 1)
+ * @param maxSize largest patch side as a fraction of the image's shorter side, in [minSize, 1)
+ * @param blending how the patch is blended in
+ * @param poissonIterations most conjugate-gradient iterations of Poisson cloning
+ */
+public record PatchTransplant(double minSize, double maxSize, Blending blending, int poissonIterations)
+        implements AnomalyGenerator {
+
+    /** How a pasted patch meets its surroundings. */
+    public enum Blending {
+        /** Poisson (seamless) cloning: the patch's gradients, the target's boundary values. */
+        POISSON,
+        /** Alpha blending with a linear ramp over 15 % of the patch's shorter side. */
+        FEATHERED
+    }
+
+    /** Validates the fields. */
+    public PatchTransplant {
+        if (!(minSize > 0) || !(maxSize >= minSize) || !(maxSize < 1)) {
+            throw new IllegalArgumentException("Invalid patch size range: [" + minSize + ", " + maxSize + "]");
+        }
+        if (blending == null) {
+            throw new IllegalArgumentException("blending is required");
+        }
+        if (poissonIterations < 1) {
+            throw new IllegalArgumentException("Invalid Poisson iterations: " + poissonIterations);
+        }
+    }
+
+    /** @return a transplant of 5-30 % of the side with Poisson blending (300 iterations) */
+    public static PatchTransplant defaults() {
+        return new PatchTransplant(0.05, 0.3, Blending.POISSON, 300);
+    }
+
+    @Override
+    public Change apply(ImageData target, ImageData source, Random random) {
+        int h = target.height();
+        int w = target.width();
+        int ch = target.channels();
+        ImageData src = source.withChannels(ch);
+        double side = Math.min(h, w) * Shapes.uniform(random, minSize, maxSize);
+        double aspect = Math.exp(Shapes.uniform(random, Math.log(0.5), Math.log(2)));
+        int ph = clamp((int) Math.round(side / Math.sqrt(aspect)), 3, h - 2);
+        int pw = clamp((int) Math.round(side * Math.sqrt(aspect)), 3, w - 2);
+        if (src.height() < ph || src.width() < pw) {
+            src = target;
+        }
+        int sy = random.nextInt(src.height() - ph + 1);
+        int sx = random.nextInt(src.width() - pw + 1);
+        int ty = 1 + random.nextInt(h - ph - 1);
+        int tx = 1 + random.nextInt(w - pw - 1);
+        boolean flipX = random.nextBoolean();
+        boolean flipY = random.nextBoolean();
+        double contrast = Shapes.uniform(random, 0.7, 1.4);
+        double brightness = Shapes.uniform(random, -0.15, 0.15);
+        int plane = h * w;
+        float[] out = target.pixels();
+        float[] in = target.pixelsView();
+        float[] srcPixels = src.pixelsView();
+        int srcPlane = src.height() * src.width();
+        for (int c = 0; c < ch; c++) {
+            float[] patch = new float[ph * pw];
+            double mean = 0;
+            for (int y = 0; y < ph; y++) {
+                for (int x = 0; x < pw; x++) {
+                    int yy = sy + (flipY ? ph - 1 - y : y);
+                    int xx = sx + (flipX ? pw - 1 - x : x);
+                    patch[y * pw + x] = srcPixels[c * srcPlane + yy * src.width() + xx];
+                    mean += patch[y * pw + x];
+                }
+            }
+            mean /= patch.length;
+            for (int i = 0; i < patch.length; i++) {
+                patch[i] = (float) (mean + (patch[i] - mean) * contrast + brightness);
+            }
+            float[] targetPlane = java.util.Arrays.copyOfRange(in, c * plane, (c + 1) * plane);
+            float[] blended;
+            if (blending == Blending.POISSON && ph >= 3 && pw >= 3) {
+                float[] guide = targetPlane.clone();
+                boolean[] region = new boolean[plane];
+                for (int y = 0; y < ph; y++) {
+                    for (int x = 0; x < pw; x++) {
+                        int p = (ty + y) * w + tx + x;
+                        guide[p] = patch[y * pw + x];
+                        region[p] = y > 0 && x > 0 && y < ph - 1 && x < pw - 1;
+                    }
+                }
+                blended = PoissonBlending.blend(targetPlane, guide, region, h, w, poissonIterations, 1e-4);
+            } else {
+                float[] alpha = Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0.15 * Math.min(ph, pw));
+                blended = targetPlane.clone();
+                for (int y = 0; y < ph; y++) {
+                    for (int x = 0; x < pw; x++) {
+                        int p = (ty + y) * w + tx + x;
+                        blended[p] = alpha[p] * patch[y * pw + x] + (1 - alpha[p]) * targetPlane[p];
+                    }
+                }
+            }
+            for (int i = 0; i < plane; i++) {
+                out[c * plane + i] = Math.max(0f, Math.min(1f, blended[i]));
+            }
+        }
+        float[] region = blending == Blending.POISSON
+                ? Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0)
+                : Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0.15 * Math.min(ph, pw));
+        return new Change(out, region);
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return Math.max(lo, Math.min(Math.max(lo, hi), v));
+    }
+}

@@ -1,0 +1,233 @@
+package dev.anomalysdk.reconstruction.components;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.Preprocessing;
+import dev.anomalysdk.core.ProgressListener;
+import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.data.Sample;
+import dev.anomalysdk.core.persist.ModelReader;
+import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.core.training.TrainingSchedule;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life cycle shared by detectors that train one DJL network from scratch on normal images (DRAEM,
+ * autoencoder, MemAE): the method builds the network, supplies the training task and turns network outputs
+ * into maps; this class pre-processes the training images once, runs {@link TrainingLoop}, runs inference
+ * in per-batch sub-managers, and saves and loads the parameters ({@code network.params} in DJL's parameter
+ * format).
+ *
+ * <p>Training images are kept in memory at network resolution as float32 ({@code 4 * C * S * S} bytes each,
+ * 0.75 MiB at 256 px RGB) so that every step augments them without decoding files.
+ */
+public abstract class NetworkDetector extends BaseDetector {
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkDetector.class);
+    private static final String PARAMS = "network.params";
+
+    private Model model;
+    private TrainingLoop.Result training;
+    private boolean untrained;
+
+    /**
+     * @param name the registered name
+     * @param config the validated configuration
+     * @param preprocessing the input pre-processing (square, network resolution)
+     */
+    protected NetworkDetector(String name, Config config, Preprocessing preprocessing) {
+        super(name, config, preprocessing);
+    }
+
+    /** @return a new, uninitialized network taking {@code N x C x S x S} images */
+    protected abstract Block buildNetwork();
+
+    /** @return where the network runs */
+    protected abstract Device device();
+
+    /** @return the training length, optimizer, learning rate and seed */
+    protected abstract TrainingSchedule schedule();
+
+    /**
+     * @param images the training images at network resolution, pre-processed
+     * @return the training task (batches and loss)
+     */
+    protected abstract TrainingLoop.Task task(List<ImageData> images);
+
+    /**
+     * Turns the network's inference outputs into results.
+     *
+     * @param outputs the network outputs for the batch
+     * @param input the pre-processed input batch, NCHW
+     * @return one raw score and map (network resolution) per image
+     */
+    protected abstract List<RawOutput> toResults(NDList outputs, NDArray input);
+
+    /**
+     * Initializes the network's parameters before training. The default leaves it to {@link TrainingLoop}
+     * (seeded He-normal weights); override for another scheme (initialize with {@code manager}).
+     *
+     * @param block the network
+     * @param manager the model's manager, owner of the parameters
+     * @param inputShape the input shape
+     */
+    protected void initializeWeights(Block block, NDManager manager, Shape inputShape) { }
+
+    /**
+     * Called first in {@link #fitModel}, before any image is loaded: check and open what training needs
+     * (e.g. an anomaly-source folder) so that a mistake fails fast. Does nothing by default.
+     */
+    protected void prepareFit() { }
+
+    /** @return the input shape of one image: 1 x C x S x S */
+    protected final Shape inputShape() {
+        int s = preprocessing().resize();
+        return new Shape(1, preprocessing().channels(), s, s);
+    }
+
+    /**
+     * Fits without any optimizer step: the network keeps its seeded initial weights, then calibration runs as
+     * usual. The untrained baseline for checking that training helps (same seed, same initialization).
+     *
+     * @param data the training (and validation) images
+     */
+    public final synchronized void fitUntrained(FitData data) {
+        untrained = true;
+        try {
+            fit(data);
+        } finally {
+            untrained = false;
+        }
+    }
+
+    /** @return the training log of the last {@link #fit}, empty after loading or an untrained fit */
+    public final Optional<TrainingLoop.Result> trainingResult() {
+        return Optional.ofNullable(training);
+    }
+
+    @Override
+    protected final void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
+        if (train.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": no training images");
+        }
+        prepareFit();
+        List<ImageData> images = new ArrayList<>(train.size());
+        Preprocessing pre = preprocessing();
+        for (int i = 0; i < train.size(); i++) {
+            ImageData img = train.get(i).loadImage();
+            int[] size = pre.outputSize(img.height(), img.width());
+            images.add(new ImageData(pre.channels(), size[0], size[1], pre.apply(img), img.source()));
+            progress.update("loading images", i + 1, train.size());
+        }
+        closeModel();
+        training = null;
+        model = Model.newInstance(name(), device());
+        Block block = buildNetwork();
+        model.setBlock(block);
+        initializeWeights(block, model.getNDManager(), inputShape());
+        TrainingSchedule schedule = schedule();
+        if (untrained) {
+            TrainingLoop.initialize(block, model.getNDManager(), schedule.seed(), inputShape());
+            LOG.info("{}: untrained fit (initial weights only)", name());
+            return;
+        }
+        training = TrainingLoop.fit(model, new Shape[] {inputShape()}, schedule, task(images), null, progress);
+        LOG.info("{}: trained {} steps in {} s ({} images/s); loss {} -> {}", name(), training.steps(),
+                String.format(java.util.Locale.ROOT, "%.1f", training.seconds()),
+                String.format(java.util.Locale.ROOT, "%.1f", imagesPerSecond()),
+                String.format(java.util.Locale.ROOT, "%.4f", training.firstLoss()),
+                String.format(java.util.Locale.ROOT, "%.4f", training.lastLoss()));
+    }
+
+    /** @return training images per second of the last fit (steps x batch / seconds), or NaN */
+    public final double imagesPerSecond() {
+        if (training == null || training.seconds() <= 0) {
+            return Double.NaN;
+        }
+        return training.steps() * (double) trainingBatchSize() / training.seconds();
+    }
+
+    /** @return images per training step */
+    protected abstract int trainingBatchSize();
+
+    @Override
+    protected void describe(ObjectNode provenance) {
+        if (training != null) {
+            provenance.put("train_steps", training.steps());
+            provenance.put("train_epochs", training.epochs().size());
+            provenance.put("train_seconds", training.seconds());
+            provenance.put("train_images_per_second", imagesPerSecond());
+            provenance.put("first_epoch_loss", training.firstLoss());
+            provenance.put("last_epoch_loss", training.lastLoss());
+        } else {
+            provenance.put("untrained", true);
+        }
+    }
+
+    @Override
+    protected final List<RawOutput> scoreBatch(List<ImageData> images) {
+        try (NDManager scope = manager().newSubManager(device())) {
+            NDArray input = preprocessing().toTensor(images, scope);
+            NDList out = model.getBlock().forward(new ParameterStore(scope, false), new NDList(input), false);
+            return toResults(out, input);
+        }
+    }
+
+    @Override
+    protected void saveModel(ModelWriter writer, ObjectNode state) throws IOException {
+        writer.putBytes(PARAMS, TrainingLoop.parameterBytes(model.getBlock()));
+        state.put("network", model.getBlock().toString());
+    }
+
+    @Override
+    protected void loadModel(ModelReader reader, JsonNode state) throws IOException {
+        if (!reader.has(PARAMS)) {
+            throw new IOException("Model " + reader.directory() + " has no " + PARAMS);
+        }
+        closeModel();
+        model = Model.newInstance(name(), device());
+        Block block = buildNetwork();
+        model.setBlock(block);
+        TrainingLoop.initialize(block, model.getNDManager(), 0, inputShape());
+        try {
+            TrainingLoop.restoreParameters(block, model.getNDManager(), reader.bytes(PARAMS));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Model " + reader.directory() + ": " + e.getMessage()
+                    + " (does the configuration match the saved network?)", e);
+        }
+    }
+
+    /** @return a float copy of one item's channel of an NCHW array, row-major */
+    protected static float[] plane(NDArray batch, int item, int channel) {
+        return batch.get(item, channel).toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    private void closeModel() {
+        if (model != null) {
+            model.close();
+            model = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeModel();
+        super.close();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.anomalysdk.reconstruction.draem;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalysdk.core.AnomalyMap;
+import dev.anomalysdk.core.DjlEnvironment;
+import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.Preprocessing;
+import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.synthesis.DraemAugmenter;
+import dev.anomalysdk.core.synthesis.FolderTextures;
+import dev.anomalysdk.core.synthesis.PerlinAnomaly;
+import dev.anomalysdk.core.synthesis.ProceduralTextures;
+import dev.anomalysdk.core.synthesis.TextureSource;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.core.training.TrainingSchedule;
+import dev.anomalysdk.reconstruction.components.NetworkDetector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/**
+ * DRAEM, a discriminatively trained reconstruction embedding (Zavrtanik, Kristan, Skocaj, ICCV 2021).
+ *
+ * <p>Training sees only normal images. Each step pastes textures under Perlin-noise masks into half of the
+ * images ({@link DraemAugmenter}: DTD photographs via {@code anomaly_source}, or built-in procedural textures);
+ * the reconstructive network learns to restore the normal image, the discriminative U-Net learns to segment
+ * the pasted region from the input and its reconstruction ({@link DraemNetwork}). Loss: L2 + (1 - SSIM) on the
+ * reconstruction, focal loss on the segmentation ({@link DraemLoss}). Both networks train from scratch on [0, 1]
+ * RGB images (no ImageNet normalization) with one Adam optimizer (the official code uses one per network with
+ * the same settings, which is the same update), learning rate x0.2 at 80 % and 90 % of training, weights drawn
+ * from N(0, 0.02) (batch-norm scales 1, biases 0).
+ *
+ * <p>Inference: the anomaly map is the softmax probability of the anomalous class; the image score is the
+ * maximum of that map average-pooled over {@code score_pool} x {@code score_pool} (21) pixels.
+ *
+ * <p>Thread safety: see {@link dev.anomalysdk.core.BaseDetector}.
+ */
+public final class DraemDetector extends NetworkDetector {
+    /** Standard deviation of DRAEM's initial weights. */
+    static final double INIT_STD = 0.02;
+    private final DraemConfig cfg;
+    private TextureSource source;
+
+    DraemDetector(Config config) {
+        super(DraemProvider.NAME, config, Preprocessing.unnormalized(3, config.get(DraemConfig.IMAGE_SIZE)));
+        this.cfg = new DraemConfig(config);
+    }
+
+    @Override
+    protected Block buildNetwork() {
+        return new DraemNetwork(3, cfg.reconWidth(), cfg.discWidth());
+    }
+
+    @Override
+    protected Device device() {
+        return DjlEnvironment.device(cfg.device());
+    }
+
+    @Override
+    protected long seed() {
+        return cfg.seed();
+    }
+
+    @Override
+    protected int inferenceBatchSize() {
+        return cfg.batchSize();
+    }
+
+    @Override
+    protected int trainingBatchSize() {
+        return cfg.batchSize();
+    }
+
+    @Override
+    protected TrainingSchedule schedule() {
+        return new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(), TrainingSchedule.Optimizer.ADAM,
+                cfg.learningRate(), TrainingSchedule.Decay.MULTI_STEP, List.of(0.8, 0.9), 0.2, 0, 0, 0, 1, cfg.seed());
+    }
+
+    @Override
+    protected void initializeWeights(Block block, NDManager manager, Shape inputShape) {
+        Random random = new Random(cfg.seed());
+        block.setInitializer((m, shape, type) -> {
+            float[] w = new float[Math.toIntExact(shape.size())];
+            synchronized (random) {
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) (random.nextGaussian() * INIT_STD);
+                }
+            }
+            return m.create(w, shape).toType(type, false);
+        }, Parameter.Type.WEIGHT);
+        block.initialize(manager, DataType.FLOAT32, inputShape);
+    }
+
+    @Override
+    protected void prepareFit() {
+        source = textures();
+    }
+
+    /** @return the anomaly source: the configured folder, or procedural textures */
+    TextureSource textures() {
+        String folder = cfg.anomalySource();
+        if (folder == null) {
+            return new ProceduralTextures();
+        }
+        try {
+            return FolderTextures.of(Path.of(folder));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Invalid value for 'anomaly_source': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected TrainingLoop.Task task(List<ImageData> images) {
+        DraemAugmenter augmenter = new DraemAugmenter(PerlinAnomaly.draem(source), cfg.rotateProbability(), 0.5);
+        return new Task(images, augmenter, cfg.batchSize());
+    }
+
+    /** Draws batches from the images in shuffled epochs and augments each image with its own seed. */
+    static final class Task implements TrainingLoop.Task {
+        private final List<ImageData> images;
+        private final DraemAugmenter augmenter;
+        private final int batch;
+        private int[] order;
+        private int next;
+
+        Task(List<ImageData> images, DraemAugmenter augmenter, int batch) {
+            this.images = images;
+            this.augmenter = augmenter;
+            this.batch = batch;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return Math.max(1, (images.size() + batch - 1) / batch);
+        }
+
+        private int nextIndex(Random random) {
+            if (order == null || next == order.length) {
+                order = IntStream.range(0, images.size()).toArray();
+                for (int i = order.length - 1; i > 0; i--) {
+                    int j = random.nextInt(i + 1);
+                    int t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+                next = 0;
+            }
+            return order[next++];
+        }
+
+        @Override
+        public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+            int[] idx = new int[batch];
+            long[] seeds = new long[batch];
+            for (int i = 0; i < batch; i++) {
+                idx[i] = nextIndex(random);
+                seeds[i] = random.nextLong();
+            }
+            // Each sample depends only on its own seed, so generating them in parallel stays deterministic.
+            DraemAugmenter.TrainingPair[] pairs = new DraemAugmenter.TrainingPair[batch];
+            IntStream.range(0, batch).parallel().forEach(i ->
+                    pairs[i] = augmenter.sample(images.get(idx[i]), new Random(seeds[i])));
+            ImageData first = pairs[0].normal();
+            int c = first.channels();
+            int h = first.height();
+            int w = first.width();
+            int per = c * h * w;
+            float[] input = new float[batch * per];
+            float[] normal = new float[batch * per];
+            float[] mask = new float[batch * h * w];
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(pairs[i].augmented().pixelsView(), 0, input, i * per, per);
+                System.arraycopy(pairs[i].normal().pixelsView(), 0, normal, i * per, per);
+                System.arraycopy(pairs[i].mask(), 0, mask, i * h * w, h * w);
+            }
+            return new TrainingLoop.Batch(new NDList(scope.create(input, new Shape(batch, c, h, w))),
+                    new NDList(scope.create(normal, new Shape(batch, c, h, w)),
+                            scope.create(mask, new Shape(batch, 1, h, w))));
+        }
+
+        @Override
+        public NDArray loss(NDList predictions, NDList labels) {
+            return DraemLoss.total(predictions, labels);
+        }
+    }
+
+    @Override
+    protected List<RawOutput> toResults(NDList outputs, NDArray input) {
+        NDArray probability = outputs.get(1).softmax(1);
+        int n = (int) input.getShape().get(0);
+        int h = (int) input.getShape().get(2);
+        int w = (int) input.getShape().get(3);
+        List<RawOutput> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            AnomalyMap map = new AnomalyMap(h, w, plane(probability, i, 1));
+            out.add(new RawOutput(map.averagePool(cfg.scorePool()).max(), map));
+        }
+        return out;
+    }
+
+    @Override
+    protected void describe(ObjectNode provenance) {
+        super.describe(provenance);
+        if (source != null) {
+            provenance.put("anomaly_source", source.describe());
+        }
+    }
+}
