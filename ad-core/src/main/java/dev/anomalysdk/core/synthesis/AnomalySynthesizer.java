@@ -99,6 +99,14 @@ public final class AnomalySynthesizer {
         if (random.nextDouble() < cleanProbability) {
             return new SyntheticAnomaly(target, new float[plane], SyntheticAnomaly.CLEAN, 0);
         }
+        return synthesizeAnomaly(target, source, random);
+    }
+
+    /**
+     * Makes one sample with a generator drawn by weight, skipping the clean draw (for validation sets with a
+     * fixed share of anomalies). The result is clean only if the generator changed nothing.
+     */
+    public SyntheticAnomaly synthesizeAnomaly(ImageData target, ImageData source, Random random) {
         double u = random.nextDouble();
         int k = 0;
         while (k < cumulative.length - 1 && u >= cumulative[k]) {
