@@ -64,15 +64,15 @@ public final class AnomalySynthesizer {
     }
 
     /**
-     * The NSA mix: patch transplant with Poisson blending (weight 3), blobs, lines, scratch clusters, notches
-     * (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
+     * The NSA mix: patch transplant with mixed blending (mostly Poisson; weight 3), blobs, lines, scratch
+     * clusters, notches (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
      *
      * @param minSize smallest transplant side as a fraction of the image's shorter side
      * @param maxSize largest transplant side as a fraction of the image's shorter side
      */
     public static AnomalySynthesizer nsaDefaults(double minSize, double maxSize) {
         return builder()
-                .add("transplant", new PatchTransplant(minSize, maxSize, PatchTransplant.Blending.POISSON, 300), 3)
+                .add("transplant", new PatchTransplant(minSize, maxSize, PatchTransplant.Blending.MIXED, 300), 3)
                 .add("blob", ProceduralDefects.blob(), 1)
                 .add("line", ProceduralDefects.line(), 1)
                 .add("scratches", ProceduralDefects.scratches(), 1)
