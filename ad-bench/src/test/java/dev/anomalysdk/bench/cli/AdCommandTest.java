@@ -31,6 +31,9 @@ import picocli.CommandLine;
 class AdCommandTest {
     static final String[] SMALL = {"--set", "backbone=resnet18:width=16", "--set", "image_size=64",
         "--set", "dictionary_size=32", "--set", "layers=layer1,layer2", "--set", "l1_normalize=false"};
+    /** A tiny nsa network and schedule for the demo (its default detector): seconds per category. */
+    static final String[] SMALL_NSA = {"--set", "widths=8,16", "--set", "stem_stride=2", "--set", "crop_size=32",
+        "--set", "epochs=3", "--set", "validation_images=2", "--set", "validation_crops=4", "--set", "threads=1"};
 
     @TempDir
     static Path tmp;
@@ -110,7 +113,7 @@ class AdCommandTest {
 
     @Test
     void demoRunsEndToEndAndPrintsATable() {
-        Run demo = ad(concat(new String[] {"demo", "--workdir", tmp.resolve("demo").toString()}, SMALL));
+        Run demo = ad(concat(new String[] {"demo", "--workdir", tmp.resolve("demo").toString()}, SMALL_NSA));
         assertEquals(0, demo.code(), demo.err());
         assertTrue(demo.out().contains("I-AUROC") && demo.out().contains("object") && demo.out().contains("texture"),
                 demo.out());

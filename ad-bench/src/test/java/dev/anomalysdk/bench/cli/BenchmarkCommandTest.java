@@ -59,7 +59,9 @@ class BenchmarkCommandTest {
                 "--set", "reverse_distillation.backbone=resnet18:width=8",
                 "--set", "stfpm.backbone=resnet18:width=8",
                 "--set", "draem.recon_width=8", "--set", "draem.disc_width=8",
-                "--set", "autoencoder.width=8", "--set", "memae.width=8", "--set", "memae.memory_slots=50");
+                "--set", "autoencoder.width=8", "--set", "memae.width=8", "--set", "memae.memory_slots=50",
+                "--set", "nsa.widths=8,16", "--set", "nsa.crop_size=32", "--set", "nsa.validation_images=2",
+                "--set", "nsa.validation_crops=4", "--set", "filter_bank.image_size=64");
     }
 
     @Test

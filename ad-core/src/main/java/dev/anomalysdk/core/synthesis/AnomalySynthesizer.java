@@ -64,15 +64,15 @@ public final class AnomalySynthesizer {
     }
 
     /**
-     * The NSA mix: patch transplant with Poisson blending (weight 3), blobs, lines, scratch clusters, notches
-     * (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
+     * The NSA mix: patch transplant with mixed blending (mostly Poisson; weight 3), blobs, lines, scratch
+     * clusters, notches (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
      *
      * @param minSize smallest transplant side as a fraction of the image's shorter side
      * @param maxSize largest transplant side as a fraction of the image's shorter side
      */
     public static AnomalySynthesizer nsaDefaults(double minSize, double maxSize) {
         return builder()
-                .add("transplant", new PatchTransplant(minSize, maxSize, PatchTransplant.Blending.POISSON, 300), 3)
+                .add("transplant", new PatchTransplant(minSize, maxSize, PatchTransplant.Blending.MIXED, 300), 3)
                 .add("blob", ProceduralDefects.blob(), 1)
                 .add("line", ProceduralDefects.line(), 1)
                 .add("scratches", ProceduralDefects.scratches(), 1)
@@ -99,6 +99,14 @@ public final class AnomalySynthesizer {
         if (random.nextDouble() < cleanProbability) {
             return new SyntheticAnomaly(target, new float[plane], SyntheticAnomaly.CLEAN, 0);
         }
+        return synthesizeAnomaly(target, source, random);
+    }
+
+    /**
+     * Makes one sample with a generator drawn by weight, skipping the clean draw (for validation sets with a
+     * fixed share of anomalies). The result is clean only if the generator changed nothing.
+     */
+    public SyntheticAnomaly synthesizeAnomaly(ImageData target, ImageData source, Random random) {
         double u = random.nextDouble();
         int k = 0;
         while (k < cumulative.length - 1 && u >= cumulative[k]) {

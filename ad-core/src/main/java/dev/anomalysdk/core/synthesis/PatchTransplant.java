@@ -11,9 +11,13 @@ import java.util.Random;
  * and takes its boundary values from the target, or by a feathered alpha blend.
  *
  * <p>Patch sides: {@code s = U(minSize, maxSize) * min(height, width)} with an aspect ratio drawn
- * log-uniformly in [1/2, 2] ({@code s/sqrt(a)} by {@code s*sqrt(a)}). Contrast is scaled by U(0.7, 1.4) about
- * the patch mean and brightness shifted by U(-0.15, 0.15) (Poisson cloning removes the shift by construction:
- * only gradients survive). The changed region is the pasted rectangle.
+ * log-uniformly in [1/2, 2] ({@code s/sqrt(a)} by {@code s*sqrt(a)}). Half of the patches keep their
+ * intensities; the other half have their contrast scaled by U(0.7, 1.4) about the patch mean and brightness
+ * shifted by U(-0.15, 0.15) (Poisson cloning removes the shift by construction: only gradients survive).
+ * {@link Blending#MIXED} draws the blending per patch: Poisson (1/2), feathered (1/4) or a hard cut-paste
+ * (1/4), so that the network cannot learn blending artefacts or off-palette intensities (on binarised or
+ * few-level images, every Poisson-blended patch has grey values no real defect has) as the sign of an
+ * anomaly. The changed region is the pasted rectangle.
  *
  * @param minSize smallest patch side as a fraction of the image's shorter side, in (0, 1)
  * @param maxSize largest patch side as a fraction of the image's shorter side, in [minSize, 1)
@@ -28,7 +32,11 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
         /** Poisson (seamless) cloning: the patch's gradients, the target's boundary values. */
         POISSON,
         /** Alpha blending with a linear ramp over 15 % of the patch's shorter side. */
-        FEATHERED
+        FEATHERED,
+        /** A hard-edged copy (CutPaste): the patch's own values, unblended. */
+        HARD,
+        /** Per patch: Poisson with probability 1/2, feathered 1/4, hard 1/4. */
+        MIXED
     }
 
     /** Validates the fields. */
@@ -44,9 +52,9 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
         }
     }
 
-    /** @return a transplant of 5-30 % of the side with Poisson blending (300 iterations) */
+    /** @return a transplant of 5-30 % of the side with mixed blending (Poisson: 300 iterations) */
     public static PatchTransplant defaults() {
-        return new PatchTransplant(0.05, 0.3, Blending.POISSON, 300);
+        return new PatchTransplant(0.05, 0.3, Blending.MIXED, 300);
     }
 
     @Override
@@ -68,8 +76,15 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
         int tx = 1 + random.nextInt(w - pw - 1);
         boolean flipX = random.nextBoolean();
         boolean flipY = random.nextBoolean();
-        double contrast = Shapes.uniform(random, 0.7, 1.4);
-        double brightness = Shapes.uniform(random, -0.15, 0.15);
+        boolean recolour = random.nextBoolean();
+        double contrast = recolour ? Shapes.uniform(random, 0.7, 1.4) : 1;
+        double brightness = recolour ? Shapes.uniform(random, -0.15, 0.15) : 0;
+        Blending mode = blending;
+        if (mode == Blending.MIXED) {
+            double u = random.nextDouble();
+            mode = u < 0.5 ? Blending.POISSON : u < 0.75 ? Blending.FEATHERED : Blending.HARD;
+        }
+        double feather = mode == Blending.FEATHERED ? 0.15 * Math.min(ph, pw) : 0;
         int plane = h * w;
         float[] out = target.pixels();
         float[] in = target.pixelsView();
@@ -92,7 +107,7 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
             }
             float[] targetPlane = java.util.Arrays.copyOfRange(in, c * plane, (c + 1) * plane);
             float[] blended;
-            if (blending == Blending.POISSON && ph >= 3 && pw >= 3) {
+            if (mode == Blending.POISSON) {
                 float[] guide = targetPlane.clone();
                 boolean[] region = new boolean[plane];
                 for (int y = 0; y < ph; y++) {
@@ -104,7 +119,7 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
                 }
                 blended = PoissonBlending.blend(targetPlane, guide, region, h, w, poissonIterations, 1e-4);
             } else {
-                float[] alpha = Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0.15 * Math.min(ph, pw));
+                float[] alpha = Shapes.featheredRectangle(h, w, ty, tx, ph, pw, feather);
                 blended = targetPlane.clone();
                 for (int y = 0; y < ph; y++) {
                     for (int x = 0; x < pw; x++) {
@@ -117,9 +132,7 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
                 out[c * plane + i] = Math.max(0f, Math.min(1f, blended[i]));
             }
         }
-        float[] region = blending == Blending.POISSON
-                ? Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0)
-                : Shapes.featheredRectangle(h, w, ty, tx, ph, pw, 0.15 * Math.min(ph, pw));
+        float[] region = Shapes.featheredRectangle(h, w, ty, tx, ph, pw, feather);
         return new Change(out, region);
     }
 

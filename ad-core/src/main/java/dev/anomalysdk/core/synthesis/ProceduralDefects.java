@@ -9,9 +9,11 @@ import java.util.Random;
  * brightness or texture changes. Sizes are fractions of the image's shorter side {@code S}.
  *
  * <p>Intensity defects move pixels toward a level: {@code out = x + a * (level - x)} with {@code a} the soft
- * region times a strength; the level is dark (U(0, 0.15)) or bright (U(0.85, 1)) at random, or for notches the
- * local minimum or maximum around the edge, so a defect of the surface's own colour is faint and gets a low
- * label from {@link AnomalySynthesizer}.
+ * region times a strength. Half of the time the level is the image's own darkest or brightest value (its 1st
+ * or 99th luminance percentile) at full strength, so the defect uses the image's own palette (on binarised
+ * images it stays binary); otherwise it is dark (U(0, 0.15)) or bright (U(0.85, 1)) at a strength drawn per
+ * defect. Notches use the local minimum or maximum around the edge. A defect of the surface's own colour is
+ * faint and gets a low label from {@link AnomalySynthesizer}.
  */
 public final class ProceduralDefects {
     private ProceduralDefects() {}
@@ -34,7 +36,7 @@ public final class ProceduralDefects {
                 max(region, Shapes.ellipse(h, w, cy + oy, cx + ox, ry, rx, random.nextDouble() * Math.PI,
                         Shapes.uniform(random, 0.5, 0.3 * Math.min(rx, ry) + 0.5)));
             }
-            return toward(target, region, level(random), Shapes.uniform(random, 0.5, 1));
+            return paint(target, region, random, 0.5, 1);
         };
     }
 
@@ -58,7 +60,7 @@ public final class ProceduralDefects {
             }
             float[] region = new float[h * w];
             Shapes.stroke(region, h, w, ys, xs, Shapes.uniform(random, 0.5, 1.5));
-            return toward(target, region, level(random), Shapes.uniform(random, 0.6, 1));
+            return paint(target, region, random, 0.6, 1);
         };
     }
 
@@ -83,7 +85,7 @@ public final class ProceduralDefects {
                 Shapes.stroke(region, h, w, new double[] {my - dy, my + dy}, new double[] {mx - dx, mx + dx},
                         Shapes.uniform(random, 0.4, 1.0));
             }
-            return toward(target, region, level(random), Shapes.uniform(random, 0.6, 1));
+            return paint(target, region, random, 0.6, 1);
         };
     }
 
@@ -186,6 +188,20 @@ public final class ProceduralDefects {
             }
             return new AnomalyGenerator.Change(out, region);
         };
+    }
+
+    /** Moves the region toward a dark or bright level: the image's own extremes or a fixed range (see above). */
+    private static AnomalyGenerator.Change paint(ImageData target, float[] region, Random random, double minStrength,
+            double maxStrength) {
+        if (random.nextBoolean()) {
+            float[] lum = Shapes.luminance(target.pixelsView(), target.channels(), target.height() * target.width());
+            float[] sorted = lum.clone();
+            java.util.Arrays.sort(sorted);
+            boolean dark = random.nextBoolean();
+            float level = sorted[(int) Math.round((dark ? 0.01 : 0.99) * (sorted.length - 1))];
+            return toward(target, region, level, 1.0);
+        }
+        return toward(target, region, level(random), Shapes.uniform(random, minStrength, maxStrength));
     }
 
     private static float level(Random random) {

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * batches and a loss ({@link Task}), optionally a validation metric ({@link Validation}); the loop does
  * seeded initialization, the optimizer and learning-rate schedule ({@link TrainingSchedule}), per-epoch
  * logging of loss, learning rate and elapsed time (SLF4J and {@link ProgressListener}), the time budget,
- * and model selection: the parameters with the best validation score are kept and restored at the end.
+ * and model selection: the parameters with the best validation score are kept and restored at the end (on
+ * ties, the later epoch wins).
  *
  * <p><b>Memory.</b> Every step runs in its own sub-manager of the trainer's manager, closed when the step
  * ends; the task must create the batch's arrays in the manager it is given. The model's manager then holds
@@ -245,7 +246,7 @@ public final class TrainingLoop {
                 double score = Double.NaN;
                 if (validation != null && (done || epoch % schedule.validateEveryEpochs() == 0)) {
                     score = validation.score(inference);
-                    if (bestParameters == null || score > bestScore) {
+                    if (bestParameters == null || score >= bestScore) {
                         bestScore = score;
                         bestEpoch = epoch;
                         bestParameters = parameterBytes(block);

@@ -1,0 +1,494 @@
+package dev.anomalysdk.reconstruction.nsa;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalysdk.core.AnomalyMap;
+import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.DjlEnvironment;
+import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.Preprocessing;
+import dev.anomalysdk.core.ProgressListener;
+import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.data.Sample;
+import dev.anomalysdk.core.metrics.BinaryMetrics;
+import dev.anomalysdk.core.persist.ModelReader;
+import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.synthesis.AnomalySynthesizer;
+import dev.anomalysdk.core.synthesis.SyntheticAnomaly;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.core.training.TrainingSchedule;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * NSA: Natural Synthetic Anomalies (Schlüter, Tan, Hou, Bergholz, Kainz, "Natural Synthetic Anomalies for
+ * Self-Supervised Anomaly Detection and Localization", ECCV 2022). A small segmentation network learns, from
+ * scratch and from the user's normal images only, to find synthetic defects made on the fly: patches
+ * transplanted between normal images with Poisson blending (the paper's core idea), plus generic procedural
+ * defects (blobs, thin lines, scratch clusters, notches, smooth regions), with soft labels that follow how
+ * visible each change is ({@link AnomalySynthesizer}). No pretrained weights and no outside data are used,
+ * so it is the SDK's offline default.
+ *
+ * <p><b>Network and loss.</b> A residual U-Net ({@link ResidualUNet}, widths 16-32-64-128-128, about
+ * 1.2 M parameters), one input channel for grayscale data (chosen from the training images: all gray, or RGB
+ * with equal channels, means one channel), trained with BCE + soft Dice ({@link SegmentationLoss}), Adam
+ * 1e-3 with cosine decay, for {@code epochs} or {@code max_minutes}, whichever ends first.
+ *
+ * <p><b>Resolution.</b> Images are scaled so their shorter side is {@code image_size} (aspect kept) and
+ * normalized by the training images' mean and standard deviation. Training uses random
+ * {@code crop_size} crops of the scaled images (native detail, many crops per image); inference runs the
+ * fully-convolutional network on the whole scaled image (edge-padded to a multiple of 16), so a thin defect
+ * is seen at the same scale as in training and the map covers the whole image.
+ *
+ * <p><b>Scores.</b> The map is the per-pixel defect probability, Gaussian-smoothed ({@code map_sigma});
+ * the image score is the maximum of the probability map average-pooled over {@code score_pool} pixels
+ * (DRAEM's rule).
+ *
+ * <p><b>Model selection.</b> Up to {@code validation_images} training images are set aside; fixed synthetic
+ * anomalies on crops of them form a validation set, and the parameters with the best mean of image AUROC and
+ * pixel average precision are kept. Test images are never used.
+ *
+ * <p>Thread safety: see {@link BaseDetector}.
+ */
+public final class NsaDetector extends BaseDetector {
+    private static final Logger LOG = LoggerFactory.getLogger(NsaDetector.class);
+    private static final double DICE_WEIGHT = 1.0;
+
+    private final NsaConfig cfg;
+    private Model model;
+    private ResidualUNet network;
+    private ObjectNode trainingSummary;
+
+    NsaDetector(Config config) {
+        super(NsaProvider.NAME, config, Preprocessing.unnormalized(3, config.get(NsaConfig.IMAGE_SIZE)));
+        this.cfg = new NsaConfig(config);
+        applyThreads(cfg.threads());
+    }
+
+    /**
+     * Sets libtorch's thread count: as asked, or with 0, one thread when the machine is busy (load average
+     * above 3/4 of the cores: OpenMP threads that wait for descheduled peers make libtorch several times
+     * slower then) and libtorch's default otherwise.
+     */
+    private static void applyThreads(int threads) {
+        if (threads > 0) {
+            DjlEnvironment.setThreads(threads);
+            return;
+        }
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores > 1 && load > 0.75 * cores) {
+            LOG.info("nsa: load average {} on {} cores; using one libtorch thread (set threads to override)",
+                    String.format(Locale.ROOT, "%.1f", load), cores);
+            DjlEnvironment.setThreads(1);
+        }
+    }
+
+    @Override
+    protected int inferenceBatchSize() {
+        return Math.min(cfg.batchSize(), 4);
+    }
+
+    @Override
+    protected long seed() {
+        return cfg.seed();
+    }
+
+    /** An image scaled to the network's resolution, kept as 8-bit to bound memory. */
+    private record Scaled(byte[] data, int channels, int height, int width) {
+        static Scaled of(float[] pixels, int channels, int height, int width) {
+            byte[] b = new byte[pixels.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) Math.round(Math.max(0f, Math.min(1f, pixels[i])) * 255f);
+            }
+            return new Scaled(b, channels, height, width);
+        }
+
+        ImageData crop(int top, int left, int size) {
+            float[] out = new float[channels * size * size];
+            for (int c = 0; c < channels; c++) {
+                for (int y = 0; y < size; y++) {
+                    int src = (c * height + top + y) * width + left;
+                    int dst = (c * size + y) * size;
+                    for (int x = 0; x < size; x++) {
+                        out[dst + x] = (data[src + x] & 0xFF) / 255f;
+                    }
+                }
+            }
+            return new ImageData(channels, size, size, out, "crop");
+        }
+
+        ImageData randomCrop(int size, Random random) {
+            return crop(random.nextInt(height - size + 1), random.nextInt(width - size + 1), size);
+        }
+    }
+
+    @Override
+    protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
+        int channels = chooseChannels(train, progress);
+        Preprocessing unit = new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(), 0,
+                zeros(channels), ones(channels));
+        List<Scaled> images = scaleAll(train, unit, progress);
+        float[][] stats = meanStd(images);
+        setPreprocessing(new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(), 0,
+                stats[0], stats[1]));
+        int crop = cfg.cropSize();
+        for (int i = 0; i < images.size(); i++) {
+            Scaled s = images.get(i);
+            if (s.height() < crop || s.width() < crop) {
+                throw new IllegalArgumentException("Training image " + train.get(i) + " scales to " + s.width() + "x"
+                        + s.height() + ", smaller than crop_size " + crop + "; lower crop_size");
+            }
+        }
+        // Split off the model-selection images (synthetic anomalies on them form the validation set).
+        List<Scaled> fitImages = new ArrayList<>(images);
+        List<Scaled> selectImages = new ArrayList<>();
+        if (cfg.validationImages() > 0) {
+            if (images.size() >= 4) {
+                Collections.shuffle(fitImages, new Random(cfg.seed() + 17));
+                int k = Math.min(cfg.validationImages(), Math.max(2, images.size() / 8));
+                selectImages.addAll(fitImages.subList(0, k));
+                fitImages = new ArrayList<>(fitImages.subList(k, fitImages.size()));
+            } else {
+                selectImages.addAll(images);
+            }
+        }
+        AnomalySynthesizer synthesizer = AnomalySynthesizer.nsaDefaults(cfg.patchMin(), cfg.patchMax());
+        ValidationSet vset = selectImages.isEmpty() ? null
+                : ValidationSet.make(selectImages, fitImages, synthesizer, crop, cfg.validationCrops(), cfg.seed());
+
+        closeModel();
+        model = Model.newInstance("nsa", DjlEnvironment.device(cfg.device()));
+        network = new ResidualUNet(cfg.stemStride(), cfg.widths());
+        model.setBlock(network);
+        float[] mean = stats[0];
+        float[] std = stats[1];
+        List<Scaled> pool = fitImages;
+        int bs = cfg.batchSize();
+        TrainingLoop.Task task = new TrainingLoop.Task() {
+            @Override
+            public int stepsPerEpoch() {
+                return Math.max(1, (pool.size() + bs - 1) / bs);
+            }
+
+            @Override
+            public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+                float[] x = new float[bs * channels * crop * crop];
+                float[] y = new float[bs * crop * crop];
+                for (int b = 0; b < bs; b++) {
+                    ImageData target = pool.get(random.nextInt(pool.size())).randomCrop(crop, random);
+                    ImageData source = pool.get(random.nextInt(pool.size())).randomCrop(crop, random);
+                    SyntheticAnomaly s = synthesizer.synthesize(target, source, random);
+                    normalizeInto(s.image().pixelsView(), channels, crop * crop, mean, std, x, b * channels * crop * crop);
+                    System.arraycopy(s.mask(), 0, y, b * crop * crop, crop * crop);
+                }
+                return new TrainingLoop.Batch(new NDList(scope.create(x, new Shape(bs, channels, crop, crop))),
+                        new NDList(scope.create(y, new Shape(bs, 1, crop, crop))));
+            }
+
+            @Override
+            public NDArray loss(NDList predictions, NDList labels) {
+                return SegmentationLoss.bceDice(predictions.singletonOrThrow(), labels.singletonOrThrow(), DICE_WEIGHT);
+            }
+        };
+        TrainingSchedule schedule = TrainingSchedule.adamCosine(cfg.epochs(), cfg.learningRate(), cfg.seed())
+                .withMaxMinutes(cfg.maxMinutes());
+        TrainingLoop.Validation select = vset == null ? null : net -> vset.score(net, model.getNDManager(), mean, std,
+                cfg.scorePool());
+        LOG.info("nsa: {} channel(s), {} training / {} model-selection images at shorter side {}, crops {}", channels,
+                pool.size(), selectImages.size(), cfg.imageSize(), crop);
+        TrainingLoop.Result r = TrainingLoop.fit(model, new Shape[] {new Shape(1, channels, crop, crop)}, schedule, task,
+                select, progress);
+        trainingSummary = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        trainingSummary.put("epochs", r.epochs().size());
+        trainingSummary.put("steps", r.steps());
+        trainingSummary.put("seconds", r.seconds());
+        trainingSummary.put("best_epoch", r.bestEpoch());
+        trainingSummary.put("validation_score", r.bestScore());
+        trainingSummary.put("first_loss", r.firstLoss());
+        trainingSummary.put("last_loss", r.lastLoss());
+        LOG.info("nsa: trained {} parameters for {} epochs ({} steps) in {} s; kept epoch {}",
+                String.format(Locale.ROOT, "%,d", parameterCount()), r.epochs().size(), r.steps(),
+                String.format(Locale.ROOT, "%.0f", r.seconds()), r.bestEpoch());
+    }
+
+    private long parameterCount() {
+        return network.getParameters().values().stream().filter(p -> p.getArray() != null)
+                .mapToLong(p -> p.getArray().getShape().size()).sum();
+    }
+
+    /** One channel when every training image is gray (or RGB with equal channels), else three. */
+    private static int chooseChannels(List<Sample> train, ProgressListener progress) {
+        AtomicInteger done = new AtomicInteger();
+        boolean allGray = train.parallelStream().allMatch(s -> {
+            ImageData img = s.loadImage();
+            progress.update("checking channels", done.incrementAndGet(), train.size());
+            return isGray(img);
+        });
+        return allGray ? 1 : 3;
+    }
+
+    static boolean isGray(ImageData img) {
+        if (img.channels() == 1) {
+            return true;
+        }
+        float[] p = img.pixelsView();
+        int plane = img.height() * img.width();
+        for (int i = 0; i < plane; i++) {
+            if (p[i] != p[plane + i] || p[i] != p[2 * plane + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<Scaled> scaleAll(List<Sample> train, Preprocessing unit, ProgressListener progress) {
+        AtomicInteger done = new AtomicInteger();
+        return IntStream.range(0, train.size()).parallel().mapToObj(i -> {
+            ImageData img = train.get(i).loadImage();
+            int[] size = unit.outputSize(img.height(), img.width());
+            Scaled s = Scaled.of(unit.apply(img), unit.channels(), size[0], size[1]);
+            progress.update("loading images", done.incrementAndGet(), train.size());
+            return s;
+        }).toList();
+    }
+
+    private static float[][] meanStd(List<Scaled> images) {
+        int channels = images.get(0).channels();
+        double[] sum = new double[channels];
+        double[] sq = new double[channels];
+        long[] n = new long[channels];
+        for (Scaled s : images) {
+            int plane = s.height() * s.width();
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < plane; i++) {
+                    double v = (s.data()[c * plane + i] & 0xFF) / 255.0;
+                    sum[c] += v;
+                    sq[c] += v * v;
+                }
+                n[c] += plane;
+            }
+        }
+        float[] mean = new float[channels];
+        float[] std = new float[channels];
+        for (int c = 0; c < channels; c++) {
+            double m = sum[c] / n[c];
+            mean[c] = (float) m;
+            std[c] = (float) Math.max(0.02, Math.sqrt(Math.max(0, sq[c] / n[c] - m * m)));
+        }
+        return new float[][] {mean, std};
+    }
+
+    static void normalizeInto(float[] pixels, int channels, int plane, float[] mean, float[] std, float[] out, int offset) {
+        for (int c = 0; c < channels; c++) {
+            for (int i = 0; i < plane; i++) {
+                out[offset + c * plane + i] = (pixels[c * plane + i] - mean[c]) / std[c];
+            }
+        }
+    }
+
+    private static float[] zeros(int n) {
+        return new float[n];
+    }
+
+    private static float[] ones(int n) {
+        float[] o = new float[n];
+        Arrays.fill(o, 1f);
+        return o;
+    }
+
+    /** Fixed synthetic anomalies on crops of the model-selection images. */
+    private record ValidationSet(float[][] crops, float[][] masks, boolean[] anomalous, boolean[] useForImage,
+            int channels, int size) {
+
+        static ValidationSet make(List<Scaled> images, List<Scaled> sources, AnomalySynthesizer synthesizer, int size,
+                int perImage, long seed) {
+            Random random = new Random(seed * 31 + 7);
+            List<Scaled> from = sources.isEmpty() ? images : sources;
+            // At least 16 crops; every other crop carries a synthetic anomaly.
+            perImage = Math.max(perImage, (16 + images.size() - 1) / images.size());
+            int n = images.size() * perImage;
+            float[][] crops = new float[n][];
+            float[][] masks = new float[n][];
+            boolean[] anomalous = new boolean[n];
+            boolean[] use = new boolean[n];
+            int k = 0;
+            for (Scaled img : images) {
+                for (int j = 0; j < perImage; j++) {
+                    ImageData target = img.randomCrop(size, random);
+                    ImageData source = from.get(random.nextInt(from.size())).randomCrop(size, random);
+                    SyntheticAnomaly s = k % 2 == 0
+                            ? new SyntheticAnomaly(target, new float[size * size], SyntheticAnomaly.CLEAN, 0)
+                            : synthesizer.synthesizeAnomaly(target, source, random);
+                    crops[k] = s.image().pixels();
+                    masks[k] = s.mask();
+                    anomalous[k] = s.visibility() >= 0.5f;
+                    use[k] = s.isClean() || anomalous[k];
+                    k++;
+                }
+            }
+            return new ValidationSet(crops, masks, anomalous, use, images.get(0).channels(), size);
+        }
+
+        /** Mean of image AUROC (pooled-max score) and pixel average precision (label >= 0.5 positive). */
+        double score(TrainingLoop.Forward net, NDManager parent, float[] mean, float[] std, int pool) {
+            int plane = size * size;
+            float[] scores = new float[crops.length];
+            float[] pixelScores = new float[crops.length * plane];
+            boolean[] pixelLabels = new boolean[crops.length * plane];
+            int bs = 16;
+            for (int i = 0; i < crops.length; i += bs) {
+                int m = Math.min(bs, crops.length - i);
+                float[] x = new float[m * channels * plane];
+                for (int b = 0; b < m; b++) {
+                    normalizeInto(crops[i + b], channels, plane, mean, std, x, b * channels * plane);
+                }
+                try (NDManager scope = parent.newSubManager()) {
+                    NDArray out = net.predict(new NDList(scope.create(x, new Shape(m, channels, size, size))))
+                            .singletonOrThrow();
+                    float[] prob = Activation.sigmoid(out).toFloatArray();
+                    for (int b = 0; b < m; b++) {
+                        float[] p = Arrays.copyOfRange(prob, b * plane, (b + 1) * plane);
+                        scores[i + b] = new AnomalyMap(size, size, p).averagePool(pool).max();
+                        System.arraycopy(p, 0, pixelScores, (i + b) * plane, plane);
+                        for (int q = 0; q < plane; q++) {
+                            pixelLabels[(i + b) * plane + q] = masks[i + b][q] >= 0.5f;
+                        }
+                    }
+                }
+            }
+            int used = 0;
+            for (boolean u : useForImage) {
+                used += u ? 1 : 0;
+            }
+            float[] s = new float[used];
+            boolean[] l = new boolean[used];
+            int k = 0;
+            for (int i = 0; i < crops.length; i++) {
+                if (useForImage[i]) {
+                    s[k] = scores[i];
+                    l[k++] = anomalous[i];
+                }
+            }
+            double image = hasBoth(l) ? BinaryMetrics.auroc(s, l) : 0.5;
+            double pixel = hasBoth(pixelLabels) ? BinaryMetrics.averagePrecision(pixelScores, pixelLabels) : 0;
+            return 0.5 * (image + pixel);
+        }
+
+        private static boolean hasBoth(boolean[] labels) {
+            boolean pos = false;
+            boolean neg = false;
+            for (boolean b : labels) {
+                pos |= b;
+                neg |= !b;
+            }
+            return pos && neg;
+        }
+    }
+
+    @Override
+    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+        Preprocessing pre = preprocessing();
+        int channels = pre.channels();
+        int[] size = pre.outputSize(images.get(0).height(), images.get(0).width());
+        int h = size[0];
+        int w = size[1];
+        int multiple = network.multiple();
+        int ph = (h + multiple - 1) / multiple * multiple;
+        int pw = (w + multiple - 1) / multiple * multiple;
+        float[] x = new float[images.size() * channels * ph * pw];
+        for (int b = 0; b < images.size(); b++) {
+            float[] in = pre.apply(images.get(b));
+            for (int c = 0; c < channels; c++) {
+                for (int y = 0; y < ph; y++) {
+                    int sy = Math.min(y, h - 1);
+                    int dst = ((b * channels + c) * ph + y) * pw;
+                    int src = (c * h + sy) * w;
+                    for (int xx = 0; xx < pw; xx++) {
+                        x[dst + xx] = in[src + Math.min(xx, w - 1)];
+                    }
+                }
+            }
+        }
+        float[] prob;
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+            NDArray input = scope.create(x, new Shape(images.size(), channels, ph, pw));
+            NDArray logits = network.forward(new ParameterStore(scope, false), new NDList(input), false)
+                    .singletonOrThrow();
+            prob = Activation.sigmoid(logits).toFloatArray();
+        }
+        List<RawOutput> out = new ArrayList<>(images.size());
+        for (int b = 0; b < images.size(); b++) {
+            float[] p = new float[h * w];
+            for (int y = 0; y < h; y++) {
+                System.arraycopy(prob, (b * ph + y) * pw, p, y * w, w);
+            }
+            AnomalyMap map = new AnomalyMap(h, w, p);
+            float score = map.averagePool(cfg.scorePool()).max();
+            out.add(new RawOutput(score, cfg.mapSigma() > 0 ? map.gaussianBlur(cfg.mapSigma()) : map));
+        }
+        return out;
+    }
+
+    @Override
+    protected void describe(ObjectNode provenance) {
+        provenance.put("network", "residual_unet " + config().get(NsaConfig.WIDTHS));
+        provenance.put("parameters", parameterCount());
+        provenance.put("channels", preprocessing().channels());
+        if (trainingSummary != null) {
+            provenance.set("training", trainingSummary);
+        }
+    }
+
+    @Override
+    protected void saveModel(ModelWriter writer, ObjectNode state) throws IOException {
+        writer.putBytes("network.params", TrainingLoop.parameterBytes(network));
+        state.put("widths", Arrays.toString(network.widths()));
+        state.put("channels", preprocessing().channels());
+    }
+
+    @Override
+    protected void loadModel(ModelReader reader, JsonNode state) throws IOException {
+        closeModel();
+        int channels = preprocessing().channels();
+        model = Model.newInstance("nsa", DjlEnvironment.device(cfg.device()));
+        network = new ResidualUNet(cfg.stemStride(), cfg.widths());
+        model.setBlock(network);
+        int m = network.multiple();
+        network.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, channels, m, m));
+        try {
+            TrainingLoop.restoreParameters(network, model.getNDManager(), reader.bytes("network.params"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Model " + reader.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void closeModel() {
+        if (model != null) {
+            model.close();
+            model = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeModel();
+        super.close();
+    }
+}
