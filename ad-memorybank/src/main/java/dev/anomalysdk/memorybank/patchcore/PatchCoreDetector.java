@@ -64,9 +64,12 @@ public final class PatchCoreDetector extends BaseDetector {
     private double coresetSeconds;
 
     PatchCoreDetector(Config config) {
-        super(PatchCoreProvider.NAME, config, Preprocessing.imagenet(config.get(PatchCoreConfig.RESIZE),
-                config.get(PatchCoreConfig.IMAGE_SIZE)));
-        this.cfg = new PatchCoreConfig(config);
+        this(config, new PatchCoreConfig(config));
+    }
+
+    private PatchCoreDetector(Config config, PatchCoreConfig cfg) {
+        super(PatchCoreProvider.NAME, config, Preprocessing.imagenet(cfg.resize(), cfg.imageSize()));
+        this.cfg = cfg;
         this.embedding = cfg.embedding();
     }
 
@@ -144,8 +147,12 @@ public final class PatchCoreDetector extends BaseDetector {
         }
     }
 
+    /**
+     * Training features stay float32 whatever the bank precision, so that the coreset is chosen on the same
+     * values either way; only the bank is rounded.
+     */
     private PatchMatrix newFeatureStore(long rows, int dim) throws IOException {
-        PatchMatrix.Precision precision = cfg.bankPrecision();
+        PatchMatrix.Precision precision = PatchMatrix.Precision.FLOAT32;
         long bytes = rows * dim * precision.bytes();
         boolean mapped = switch (cfg.featureStorage()) {
             case MEMORY -> false;
