@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class CoresetSampler {
     private static final Logger LOG = LoggerFactory.getLogger(CoresetSampler.class);
     /** Rows per tile of the projected matrix (dimension-major inside a tile, so the CPU loop vectorizes). */
-    static final int TILE = 256;
+    static final int TILE = 64;
     private static final int PROJECTION_BLOCK = 8192;
 
     private CoresetSampler() {}
@@ -124,38 +124,89 @@ public final class CoresetSampler {
         return chosen;
     }
 
-    /** Projected, quantized rows in tiles of {@link #TILE} rows, dimension-major inside each tile. */
+    /**
+     * Projected, quantized rows in tiles of {@link #TILE} rows, dimension-major inside each tile. Rows are
+     * stored in a locality order (leaves of a k-d split), so that each tile is compact and has a small
+     * bounding ball: the greedy loop skips every tile that the ball proves cannot change.
+     */
     static final class Projected {
         final int n;
         final int dim;
         final int[][] tiles;
+        /** Original row of each storage slot. */
+        final int[] order;
+        /** Storage slot of each original row. */
+        final int[] slot;
+        /** Per tile: centre of its rows and largest distance of a row from it. */
+        final double[][] centres;
+        final double[] radius;
 
-        Projected(int n, int dim, int[][] tiles) {
+        Projected(int n, int dim, int[] rowMajor, int[] order) {
             this.n = n;
             this.dim = dim;
-            this.tiles = tiles;
+            this.order = order;
+            this.slot = new int[n];
+            int tileCount = (n + TILE - 1) / TILE;
+            this.tiles = new int[tileCount][];
+            this.centres = new double[tileCount][dim];
+            this.radius = new double[tileCount];
+            for (int s = 0; s < n; s++) {
+                slot[order[s]] = s;
+            }
+            for (int b = 0; b < tileCount; b++) {
+                int[] tile = new int[dim * TILE];
+                int valid = Math.min(TILE, n - b * TILE);
+                double[] centre = centres[b];
+                for (int t = 0; t < valid; t++) {
+                    int row = order[b * TILE + t];
+                    for (int j = 0; j < dim; j++) {
+                        int v = rowMajor[row * dim + j];
+                        tile[j * TILE + t] = v;
+                        centre[j] += v;
+                    }
+                }
+                for (int j = 0; j < dim; j++) {
+                    centre[j] /= valid;
+                }
+                double r = 0;
+                for (int t = 0; t < valid; t++) {
+                    double s2 = 0;
+                    for (int j = 0; j < dim; j++) {
+                        double d = tile[j * TILE + t] - centre[j];
+                        s2 += d * d;
+                    }
+                    r = Math.max(r, Math.sqrt(s2));
+                }
+                radius[b] = r;
+                tiles[b] = tile;
+            }
         }
 
+        /** @return value {@code j} of original row {@code row} */
         int get(int row, int j) {
-            return tiles[row / TILE][j * TILE + row % TILE];
+            int s = slot[row];
+            return tiles[s / TILE][j * TILE + s % TILE];
         }
 
+        /** @return original row {@code row} */
         int[] row(int row) {
             int[] c = new int[dim];
-            int[] tile = tiles[row / TILE];
-            int t = row % TILE;
+            int s = slot[row];
+            int[] tile = tiles[s / TILE];
+            int t = s % TILE;
             for (int j = 0; j < dim; j++) {
                 c[j] = tile[j * TILE + t];
             }
             return c;
         }
 
-        /** @return row-major copy (for the DJL backend) */
+        /** @return row-major copy in original row order (for the DJL backend) */
         int[] rowMajor() {
             int[] out = new int[n * dim];
             for (int i = 0; i < n; i++) {
-                int[] tile = tiles[i / TILE];
-                int t = i % TILE;
+                int s = slot[i];
+                int[] tile = tiles[s / TILE];
+                int t = s % TILE;
                 for (int j = 0; j < dim; j++) {
                     out[i * dim + j] = tile[j * TILE + t];
                 }
@@ -166,6 +217,8 @@ public final class CoresetSampler {
         /**
          * Official initialization: mean Euclidean distance to random starting rows, here kept squared (and
          * floored to an integer) so that it compares with the exact integer distances of the greedy loop.
+         *
+         * @return per original row
          */
         int[] startDistances(int startingPoints, SplittableRandom random) {
             int k = Math.min(startingPoints, n);
@@ -189,6 +242,7 @@ public final class CoresetSampler {
             return out;
         }
 
+        /** Exact squared distances of every original row to {@code c}. */
         void distancesTo(int[] c, int[] out) {
             int[] acc = new int[TILE];
             for (int b = 0; b < tiles.length; b++) {
@@ -202,9 +256,10 @@ public final class CoresetSampler {
                         acc[t] += v * v;
                     }
                 }
-                int base = b * TILE;
-                int valid = Math.min(TILE, n - base);
-                System.arraycopy(acc, 0, out, base, valid);
+                int valid = Math.min(TILE, n - b * TILE);
+                for (int t = 0; t < valid; t++) {
+                    out[order[b * TILE + t]] = acc[t];
+                }
             }
         }
     }
@@ -214,14 +269,14 @@ public final class CoresetSampler {
         return (int) Math.min(32767, Math.floor(Math.sqrt((double) Integer.MAX_VALUE / (4.0 * dim))) - 1);
     }
 
-    /** Random projection (ND4J GEMM in row blocks) followed by integer quantization. */
+    /** Random projection (ND4J GEMM in row blocks), integer quantization, locality order. */
     static Projected project(PatchMatrix features, Options options) {
-        if (features.rows() > Integer.MAX_VALUE - TILE) {
+        int p = options.projectionDim();
+        if (features.rows() * (long) Math.max(p, features.dim()) > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("Too many rows for coreset selection: " + features.rows());
         }
         int n = (int) features.rows();
         int d = features.dim();
-        int p = options.projectionDim();
         boolean identity = d == p;
         INDArray weightsT = null;
         if (!identity) {
@@ -236,65 +291,150 @@ public final class CoresetSampler {
             }
             weightsT = Nd4j.create(w, new long[] {d, p}, 'c');
         }
-        int tileCount = (n + TILE - 1) / TILE;
-        float[][] projected = new float[tileCount][];
-        float maxAbs = 0;
-        int block = Math.max(TILE, (PROJECTION_BLOCK / TILE) * TILE);
+        float[] projected = new float[n * p];
+        int block = PROJECTION_BLOCK;
         float[] buf = new float[block * d];
+        INDArray out = identity ? null : Nd4j.createUninitialized(DataType.FLOAT, new long[] {block, p}, 'c');
         for (int start = 0; start < n; start += block) {
             int rows = Math.min(block, n - start);
             features.read(start, rows, buf, 0);
-            float[] out;
             if (identity) {
-                out = Arrays.copyOf(buf, rows * d);
+                System.arraycopy(buf, 0, projected, start * p, rows * p);
             } else {
-                INDArray x = Nd4j.create(Arrays.copyOf(buf, rows * d), new long[] {rows, d}, 'c');
-                out = x.mmul(weightsT).castTo(DataType.FLOAT).dup('c').data().asFloat();
+                INDArray x = Nd4j.create(buf, new long[] {block, d}, 'c');
+                Nd4j.gemm(x, weightsT, out, false, false, 1.0, 0.0);
+                out.data().asNioFloat().get(0, projected, start * p, rows * p);
+                x.close();
             }
-            for (float v : out) {
-                maxAbs = Math.max(maxAbs, Math.abs(v));
-            }
-            for (int r = 0; r < rows; r += TILE) {
-                int tileRows = Math.min(TILE, rows - r);
-                projected[(start + r) / TILE] = Arrays.copyOfRange(out, r * p, (r + tileRows) * p);
-            }
+        }
+        float maxAbs = 0;
+        for (float v : projected) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
         }
         int q = quantizationLevel(p);
         double scale = maxAbs > 0 ? q / (double) maxAbs : 0;
-        int[][] tiles = new int[tileCount][];
-        for (int b = 0; b < tileCount; b++) {
-            float[] src = projected[b];
-            int rows = src.length / p;
-            int[] tile = new int[p * TILE];
-            for (int t = 0; t < rows; t++) {
-                for (int j = 0; j < p; j++) {
-                    tile[j * TILE + t] = (int) Math.round(src[t * p + j] * scale);
-                }
-            }
-            tiles[b] = tile;
-            projected[b] = null;
+        int[] quantized = new int[n * p];
+        for (int i = 0; i < quantized.length; i++) {
+            quantized[i] = (int) Math.round(projected[i] * scale);
         }
-        return new Projected(n, p, tiles);
+        return new Projected(n, p, quantized, localityOrder(quantized, n, p));
     }
 
-    /** Best (largest) distance of a range of tiles and its row; ties keep the lowest row. */
-    private record Best(int distance, int row) { }
+    /**
+     * Orders rows as the leaves of a k-d split: the range is cut at a multiple of {@link #TILE} along its
+     * widest dimension, recursively, so each tile holds nearby rows. Deterministic.
+     */
+    static int[] localityOrder(int[] x, int n, int dim) {
+        int[] idx = new int[n];
+        Arrays.setAll(idx, i -> i);
+        java.util.ArrayDeque<int[]> stack = new java.util.ArrayDeque<>();
+        stack.push(new int[] {0, n});
+        int[] lo = new int[dim];
+        int[] hi = new int[dim];
+        while (!stack.isEmpty()) {
+            int[] r = stack.pop();
+            int from = r[0];
+            int to = r[1];
+            if (to - from <= TILE) {
+                continue;
+            }
+            Arrays.fill(lo, Integer.MAX_VALUE);
+            Arrays.fill(hi, Integer.MIN_VALUE);
+            for (int i = from; i < to; i++) {
+                int o = idx[i] * dim;
+                for (int j = 0; j < dim; j++) {
+                    int v = x[o + j];
+                    lo[j] = Math.min(lo[j], v);
+                    hi[j] = Math.max(hi[j], v);
+                }
+            }
+            int axis = 0;
+            for (int j = 1; j < dim; j++) {
+                if ((long) hi[j] - lo[j] > (long) hi[axis] - lo[axis]) {
+                    axis = j;
+                }
+            }
+            int half = (to - from) / 2;
+            int mid = from + Math.max(TILE, (half + TILE / 2) / TILE * TILE);
+            if (mid >= to) {
+                continue;
+            }
+            select(idx, from, to, mid, x, dim, axis);
+            stack.push(new int[] {mid, to});
+            stack.push(new int[] {from, mid});
+        }
+        return idx;
+    }
 
-    private static int[] greedyCpu(Projected p, int[] minDist, int count, int threads, ProgressListener progress) {
+    /** Quickselect: afterwards {@code idx[from, k)} have keys &le; those of {@code idx[k, to)}. */
+    private static void select(int[] idx, int from, int to, int k, int[] x, int dim, int axis) {
+        int left = from;
+        int right = to - 1;
+        while (left < right) {
+            int a = x[idx[left] * dim + axis];
+            int b = x[idx[(left + right) >>> 1] * dim + axis];
+            int c = x[idx[right] * dim + axis];
+            int pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+            int i = left;
+            int j = right;
+            while (i <= j) {
+                while (x[idx[i] * dim + axis] < pivot) {
+                    i++;
+                }
+                while (x[idx[j] * dim + axis] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    int t = idx[i];
+                    idx[i] = idx[j];
+                    idx[j] = t;
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) {
+                right = j;
+            } else if (k >= i) {
+                left = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The CPU greedy loop. Per new coreset member {@code c}, a tile whose bounding ball lies farther from
+     * {@code c} than the square root of its largest current distance cannot change (triangle inequality) and
+     * is skipped; the others get one fused pass: exact integer distance, running minimum, arg-max. Results
+     * equal the unpruned loop's: skipping is decided with a safety margin, and ties go to the lowest original
+     * row.
+     */
+    private static int[] greedyCpu(Projected p, int[] minDistByRow, int count, int threads,
+            ProgressListener progress) {
         int tileCount = p.tiles.length;
+        int[] minDist = new int[tileCount * TILE];
+        for (int s = 0; s < p.n; s++) {
+            minDist[s] = minDistByRow[p.order[s]];
+        }
+        int[] tileMax = new int[tileCount];
+        int[] tileArg = new int[tileCount];
+        for (int b = 0; b < tileCount; b++) {
+            refreshTile(p, minDist, b, tileMax, tileArg);
+        }
         int workers = Math.max(1, Math.min(threads, tileCount));
         ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers - 1, r -> {
             Thread t = new Thread(r, "coreset-worker");
             t.setDaemon(true);
             return t;
         }) : null;
+        long visited = 0;
         try {
             int[] chosen = new int[count];
             int selected = 0;
-            int next = argMax(minDist, p.n);
+            int next = argMax(minDistByRow, p.n);
             int reportEvery = Math.max(1, count / 100);
             while (selected < count) {
-                if (minDist[next] == 0 && selected > 0) {
+                if (selected > 0 && minDist[p.slot[next]] == 0) {
                     LOG.info("coreset: every remaining row duplicates a chosen one; stopping at {} of {}", selected,
                             count);
                     break;
@@ -304,32 +444,37 @@ public final class CoresetSampler {
                     break;
                 }
                 int[] c = p.row(next);
-                Best best;
                 if (pool == null) {
-                    best = update(p, c, minDist, 0, tileCount);
+                    visited += update(p, c, minDist, tileMax, tileArg, 0, tileCount);
                 } else {
-                    List<Future<Best>> parts = new ArrayList<>();
+                    List<Future<Integer>> parts = new ArrayList<>();
                     int per = (tileCount + workers - 1) / workers;
                     for (int w = 1; w < workers; w++) {
-                        int from = w * per;
+                        int from = Math.min(tileCount, w * per);
                         int to = Math.min(tileCount, from + per);
-                        Callable<Best> task = () -> update(p, c, minDist, from, to);
+                        Callable<Integer> task = () -> update(p, c, minDist, tileMax, tileArg, from, to);
                         parts.add(pool.submit(task));
                     }
-                    best = update(p, c, minDist, 0, Math.min(tileCount, per));
-                    for (Future<Best> f : parts) {
-                        Best b = f.get();
-                        if (b.distance > best.distance) {
-                            best = b;
-                        }
+                    visited += update(p, c, minDist, tileMax, tileArg, 0, Math.min(tileCount, per));
+                    for (Future<Integer> f : parts) {
+                        visited += f.get();
                     }
                 }
-                next = best.row;
+                int bestTile = 0;
+                for (int b = 1; b < tileCount; b++) {
+                    if (tileMax[b] > tileMax[bestTile] || (tileMax[b] == tileMax[bestTile]
+                            && p.order[tileArg[b]] < p.order[tileArg[bestTile]])) {
+                        bestTile = b;
+                    }
+                }
+                next = p.order[tileArg[bestTile]];
                 if (selected % reportEvery == 0) {
                     progress.update("coreset", selected, count);
                 }
             }
             progress.update("coreset", count, count);
+            LOG.debug("coreset: the greedy loop visited {} % of the tiles", String.format("%.1f",
+                    100.0 * visited / Math.max(1L, (long) tileCount * Math.max(1, selected - 1))));
             return selected == count ? chosen : Arrays.copyOf(chosen, selected);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -343,13 +488,41 @@ public final class CoresetSampler {
         }
     }
 
-    /** One fused pass over tiles [from, to): distance to c, running minimum, arg-max. */
-    private static Best update(Projected p, int[] c, int[] minDist, int from, int to) {
+    /** Largest distance of a tile and its slot (lowest original row on ties). */
+    private static void refreshTile(Projected p, int[] minDist, int b, int[] tileMax, int[] tileArg) {
+        int base = b * TILE;
+        int valid = Math.min(TILE, p.n - base);
+        int best = -1;
+        int arg = base;
+        for (int t = 0; t < valid; t++) {
+            int m = minDist[base + t];
+            if (m > best || (m == best && p.order[base + t] < p.order[arg])) {
+                best = m;
+                arg = base + t;
+            }
+        }
+        tileMax[b] = best;
+        tileArg[b] = arg;
+    }
+
+    /** Updates tiles [from, to) for new member {@code c}; returns how many were visited (not skipped). */
+    private static int update(Projected p, int[] c, int[] minDist, int[] tileMax, int[] tileArg, int from, int to) {
         int dim = p.dim;
         int[] acc = new int[TILE];
-        int best = -1;
-        int bestRow = -1;
+        int visited = 0;
         for (int b = from; b < to; b++) {
+            double[] centre = p.centres[b];
+            double s2 = 0;
+            for (int j = 0; j < dim; j++) {
+                double d = c[j] - centre[j];
+                s2 += d * d;
+            }
+            // Every row of the tile is at least this far from c; the margin absorbs rounding of the bound.
+            double lower = (Math.sqrt(s2) - p.radius[b]) * (1 - 1e-9) - 1e-6;
+            if (lower > 0 && lower * lower >= tileMax[b]) {
+                continue;
+            }
+            visited++;
             Arrays.fill(acc, 0);
             int[] tile = p.tiles[b];
             for (int j = 0; j < dim; j++) {
@@ -362,16 +535,18 @@ public final class CoresetSampler {
             }
             int base = b * TILE;
             int valid = Math.min(TILE, p.n - base);
+            boolean changed = false;
             for (int t = 0; t < valid; t++) {
-                int m = Math.min(minDist[base + t], acc[t]);
-                minDist[base + t] = m;
-                if (m > best) {
-                    best = m;
-                    bestRow = base + t;
+                if (acc[t] < minDist[base + t]) {
+                    minDist[base + t] = acc[t];
+                    changed = true;
                 }
             }
+            if (changed) {
+                refreshTile(p, minDist, b, tileMax, tileArg);
+            }
         }
-        return new Best(best, bestRow);
+        return visited;
     }
 
     private static int argMax(int[] v, int n) {
@@ -384,11 +559,22 @@ public final class CoresetSampler {
         return best;
     }
 
+    /**
+     * The DJL greedy loop, unpruned (devices stream well). Distances are {@code |x|^2 + |c|^2 - 2 x.c} in
+     * float64 with one matrix-vector product per iteration: every term is an integer below 2^53, so the
+     * result is exact whatever the summation order, and equals the CPU loop's.
+     */
     private static int[] greedyDjl(Projected p, int[] minDist, int count, Device device, ProgressListener progress) {
         DjlEnvironment.init();
         try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
-            NDArray x = manager.create(p.rowMajor(), new Shape(p.n, p.dim));
-            long[] init = new long[p.n];
+            int[] rows = p.rowMajor();
+            double[] values = new double[rows.length];
+            for (int i = 0; i < rows.length; i++) {
+                values[i] = rows[i];
+            }
+            NDArray x = manager.create(values, new Shape(p.n, p.dim));
+            NDArray norms = x.square().sum(new int[] {1});
+            double[] init = new double[p.n];
             for (int i = 0; i < p.n; i++) {
                 init[i] = minDist[i];
             }
@@ -404,12 +590,13 @@ public final class CoresetSampler {
                 }
                 try (NDManager step = manager.newSubManager()) {
                     x.tempAttach(step);
-                    // int32 differences and squares are exact; the row sum is int64 (torch promotes integer sums).
-                    NDArray d = x.sub(x.get(next)).square().sum(new int[] {1});
+                    norms.tempAttach(step);
+                    NDArray c = x.get(next);
+                    NDArray dot = x.matMul(c.reshape(p.dim, 1)).reshape(p.n);
+                    NDArray d = norms.sub(dot.mul(2)).add(norms.get(next));
                     NDArray updated = d.minimum(min);
-                    NDArray arg = updated.argMax();
-                    long best = arg.getLong();
-                    boolean exhausted = updated.getLong(best) == 0;
+                    long best = updated.argMax().getLong();
+                    boolean exhausted = updated.get(best).getDouble() == 0;
                     updated.attach(manager);
                     min.close();
                     min = updated;
