@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dai.djl.offline=true"})
 public class GemmBenchmark {
-    /** {@code m,k,n}. */
-    @Param({"784,1024,4096", "2048,2048,2048"})
+    /** {@code m x k x n} (an {@code x}, as JMH splits {@code -p} values at commas). */
+    @Param({"784x1024x4096", "2048x2048x2048"})
     public String shape;
 
     private INDArray a;
@@ -50,7 +50,7 @@ public class GemmBenchmark {
     /** Allocates random operands. */
     @Setup(Level.Trial)
     public void setup() {
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         int m = Integer.parseInt(s[0]);
         int k = Integer.parseInt(s[1]);
         int n = Integer.parseInt(s[2]);

@@ -307,6 +307,10 @@ public final class CoresetSampler {
                 x.close();
             }
         }
+        if (weightsT != null) {
+            weightsT.close();
+            out.close();
+        }
         float maxAbs = 0;
         for (float v : projected) {
             maxAbs = Math.max(maxAbs, Math.abs(v));
