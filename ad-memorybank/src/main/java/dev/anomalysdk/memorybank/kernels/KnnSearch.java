@@ -1,0 +1,303 @@
+package dev.anomalysdk.memorybank.kernels;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.anomalysdk.core.DjlEnvironment;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Exact k-nearest-neighbour search under squared Euclidean distance against a {@link PatchMatrix} bank, as
+ * FAISS {@code IndexFlatL2} computes it for PatchCore: {@code |q|^2 + |b|^2 - 2 q.b}, clamped at 0, with the
+ * dot products from one GEMM per (query chunk, bank block). Memory is bounded by the chunk and block sizes;
+ * no {@code queries x bank} matrix is held whole.
+ *
+ * <p>Banks up to {@link #DEFAULT_RESIDENT_BYTES} (as float32) are decoded once and kept resident (ND4J
+ * off-heap memory, or device memory for {@link KernelBackend#DJL}); larger ones, e.g. a memory-mapped bank
+ * bigger than RAM, are streamed block by block on every search. Float16 banks are decoded to float32 per
+ * block. Ties go to the lower bank row on the ND4J backend.
+ *
+ * <p>Not thread-safe: use one instance per thread (they may share the bank).
+ */
+public final class KnnSearch implements AutoCloseable {
+    /** Largest bank (float32 bytes) kept resident instead of streamed: 1 GiB. */
+    public static final long DEFAULT_RESIDENT_BYTES = 1L << 30;
+    /** Bank rows per GEMM block. */
+    static final int BLOCK = 4096;
+    /** Query rows per GEMM. */
+    static final int QUERY_CHUNK = 1024;
+
+    private final PatchMatrix bank;
+    private final KernelBackend backend;
+    private final float[] bankNorms;
+    private final boolean resident;
+    private final List<INDArray> nd4jBlocks = new ArrayList<>();
+    private final NDManager djl;
+    private final List<NDArray> djlBlocks = new ArrayList<>();
+    private final List<NDArray> djlNorms = new ArrayList<>();
+
+    /**
+     * Nearest bank rows of each query, nearest first.
+     *
+     * @param queries number of queries
+     * @param k neighbours per query
+     * @param distances {@code queries x k} squared distances, row-major
+     * @param indices {@code queries x k} bank rows, row-major
+     */
+    public record Result(int queries, int k, float[] distances, int[] indices) {
+        /** @return the squared distance of query {@code q}'s {@code i}-th nearest bank row */
+        public float distance(int q, int i) {
+            return distances[q * k + i];
+        }
+
+        /** @return the bank row of query {@code q}'s {@code i}-th nearest neighbour */
+        public int index(int q, int i) {
+            return indices[q * k + i];
+        }
+
+        /** @return squared distance to the nearest bank row, per query */
+        public float[] nearest() {
+            float[] out = new float[queries];
+            for (int q = 0; q < queries; q++) {
+                out[q] = distances[q * k];
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Prepares a search.
+     *
+     * @param bank the bank (not copied for streaming; must stay open)
+     * @param backend where to compute
+     * @param device the device for {@link KernelBackend#DJL} (ignored for ND4J)
+     */
+    public KnnSearch(PatchMatrix bank, KernelBackend backend, Device device) {
+        this(bank, backend, device, DEFAULT_RESIDENT_BYTES);
+    }
+
+    /**
+     * @param residentBytes banks up to this size (as float32) are decoded once and kept resident
+     */
+    public KnnSearch(PatchMatrix bank, KernelBackend backend, Device device, long residentBytes) {
+        if (bank.rows() == 0) {
+            throw new IllegalArgumentException("Empty memory bank");
+        }
+        this.bank = bank;
+        this.backend = backend;
+        this.bankNorms = bank.squaredNorms();
+        this.resident = bank.rows() * bank.dim() * 4L <= residentBytes;
+        if (backend == KernelBackend.DJL) {
+            DjlEnvironment.init();
+            this.djl = NDManager.newBaseManager(device == null ? Device.cpu() : device, "PyTorch");
+        } else {
+            this.djl = null;
+        }
+        if (resident) {
+            for (long start = 0; start < bank.rows(); start += BLOCK) {
+                int rows = (int) Math.min(BLOCK, bank.rows() - start);
+                float[] buf = new float[rows * bank.dim()];
+                bank.read(start, rows, buf, 0);
+                if (backend == KernelBackend.DJL) {
+                    djlBlocks.add(djl.create(buf, new Shape(rows, bank.dim())));
+                    djlNorms.add(djl.create(Arrays.copyOfRange(bankNorms, (int) start, (int) start + rows)));
+                } else {
+                    nd4jBlocks.add(Nd4j.create(buf, new long[] {rows, bank.dim()}, 'c'));
+                }
+            }
+        }
+    }
+
+    /** @return the bank searched */
+    public PatchMatrix bank() {
+        return bank;
+    }
+
+    /** @return whether the bank is held decoded in memory rather than streamed */
+    public boolean isResident() {
+        return resident;
+    }
+
+    /**
+     * Finds the {@code k} nearest bank rows of each query.
+     *
+     * @param queries row-major {@code count x dim} queries
+     * @param count number of queries
+     * @param k neighbours per query (at most the bank size)
+     * @return distances and indices, nearest first
+     */
+    public Result search(float[] queries, int count, int k) {
+        int dim = bank.dim();
+        if (queries.length < (long) count * dim) {
+            throw new IllegalArgumentException(count + " queries of dimension " + dim + " need " + (long) count * dim
+                    + " values, got " + queries.length);
+        }
+        if (k < 1 || k > bank.rows()) {
+            throw new IllegalArgumentException("Invalid k " + k + " for a bank of " + bank.rows() + " rows");
+        }
+        float[] dist = new float[count * k];
+        int[] idx = new int[count * k];
+        Arrays.fill(dist, Float.POSITIVE_INFINITY);
+        Arrays.fill(idx, -1);
+        for (int start = 0; start < count; start += QUERY_CHUNK) {
+            int rows = Math.min(QUERY_CHUNK, count - start);
+            float[] q = Arrays.copyOfRange(queries, start * dim, (start + rows) * dim);
+            float[] qn = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                double s = 0;
+                for (int j = 0; j < dim; j++) {
+                    s += (double) q[i * dim + j] * q[i * dim + j];
+                }
+                qn[i] = (float) s;
+            }
+            if (backend == KernelBackend.DJL) {
+                searchDjl(q, qn, rows, k, dist, idx, start);
+            } else {
+                searchNd4j(q, qn, rows, k, dist, idx, start);
+            }
+        }
+        for (int i = 0; i < dist.length; i++) {
+            dist[i] = Math.max(0f, dist[i]);
+        }
+        return new Result(count, k, dist, idx);
+    }
+
+    private void searchNd4j(float[] q, float[] qn, int rows, int k, float[] dist, int[] idx, int offset) {
+        int dim = bank.dim();
+        INDArray qa = Nd4j.create(q, new long[] {rows, dim}, 'c');
+        float[] buf = resident ? null : new float[BLOCK * dim];
+        float[] scores = new float[rows * BLOCK];
+        int blocks = (int) ((bank.rows() + BLOCK - 1) / BLOCK);
+        for (int b = 0; b < blocks; b++) {
+            long start = (long) b * BLOCK;
+            int n = (int) Math.min(BLOCK, bank.rows() - start);
+            INDArray block;
+            if (resident) {
+                block = nd4jBlocks.get(b);
+            } else {
+                bank.read(start, n, buf, 0);
+                block = Nd4j.create(Arrays.copyOf(buf, n * dim), new long[] {n, dim}, 'c');
+            }
+            INDArray prod = Nd4j.createUninitialized(org.nd4j.linalg.api.buffer.DataType.FLOAT, new long[] {rows, n}, 'c');
+            Nd4j.gemm(qa, block, prod, false, true, 1.0, 0.0);
+            FloatBuffer fb = prod.data().asNioFloat();
+            fb.get(0, scores, 0, rows * n);
+            for (int i = 0; i < rows; i++) {
+                int o = i * n;
+                float base = qn[i];
+                int out = (offset + i) * k;
+                if (k == 1) {
+                    float best = dist[out];
+                    int bestIdx = idx[out];
+                    for (int j = 0; j < n; j++) {
+                        float v = base + bankNorms[(int) start + j] - 2f * scores[o + j];
+                        if (v < best) {
+                            best = v;
+                            bestIdx = (int) start + j;
+                        }
+                    }
+                    dist[out] = best;
+                    idx[out] = bestIdx;
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        float v = base + bankNorms[(int) start + j] - 2f * scores[o + j];
+                        if (v < dist[out + k - 1]) {
+                            insert(dist, idx, out, k, v, (int) start + j);
+                        }
+                    }
+                }
+            }
+            if (!resident) {
+                block.close();
+            }
+            prod.close();
+        }
+        qa.close();
+    }
+
+    /** Inserts into the sorted run {@code [out, out+k)}, after equal values (so lower rows win ties). */
+    private static void insert(float[] dist, int[] idx, int out, int k, float v, int row) {
+        int pos = out + k - 1;
+        while (pos > out && dist[pos - 1] > v) {
+            dist[pos] = dist[pos - 1];
+            idx[pos] = idx[pos - 1];
+            pos--;
+        }
+        dist[pos] = v;
+        idx[pos] = row;
+    }
+
+    private void searchDjl(float[] q, float[] qn, int rows, int k, float[] dist, int[] idx, int offset) {
+        int dim = bank.dim();
+        int blocks = (int) ((bank.rows() + BLOCK - 1) / BLOCK);
+        float[] buf = resident ? null : new float[BLOCK * dim];
+        try (NDManager scope = djl.newSubManager()) {
+            NDArray qa = scope.create(q, new Shape(rows, dim));
+            NDArray qnorm = scope.create(qn, new Shape(rows, 1));
+            for (int b = 0; b < blocks; b++) {
+                try (NDManager step = scope.newSubManager()) {
+                    qa.tempAttach(step);
+                    qnorm.tempAttach(step);
+                    searchDjlBlock(b, qa, qnorm, step, buf, rows, k, dist, idx, offset);
+                }
+            }
+        }
+    }
+
+    private void searchDjlBlock(int b, NDArray qa, NDArray qnorm, NDManager scope, float[] buf, int rows, int k,
+            float[] dist, int[] idx, int offset) {
+        int dim = bank.dim();
+        long start = (long) b * BLOCK;
+        int n = (int) Math.min(BLOCK, bank.rows() - start);
+        NDArray block;
+        NDArray bn;
+        if (resident) {
+            block = djlBlocks.get(b);
+            bn = djlNorms.get(b);
+        } else {
+            bank.read(start, n, buf, 0);
+            block = scope.create(Arrays.copyOf(buf, n * dim), new Shape(n, dim));
+            bn = scope.create(Arrays.copyOfRange(bankNorms, (int) start, (int) start + n));
+        }
+        int kk = Math.min(k, n);
+        // Same formula as the ND4J path: |q|^2 + |b|^2 - 2 q.b
+        NDArray d = qnorm.add(bn.reshape(1, n)).sub(qa.matMul(block.transpose()).mul(2f));
+        float[] v;
+        long[] j;
+        if (kk == 1) {
+            v = d.min(new int[] {1}).toFloatArray();
+            j = d.argMin(1).toLongArray();
+        } else {
+            NDList top = d.topK(kk, 1, false, true);
+            v = top.get(0).toFloatArray();
+            j = top.get(1).toLongArray();
+        }
+        for (int i = 0; i < rows; i++) {
+            int out = (offset + i) * k;
+            for (int t = 0; t < kk; t++) {
+                float value = v[i * kk + t];
+                if (value < dist[out + k - 1]) {
+                    insert(dist, idx, out, k, value, (int) (start + j[i * kk + t]));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (INDArray a : nd4jBlocks) {
+            a.close();
+        }
+        nd4jBlocks.clear();
+        if (djl != null) {
+            djl.close();
+        }
+    }
+}
