@@ -320,10 +320,15 @@ public final class PatchMatrix implements AutoCloseable {
         if (closed) {
             return;
         }
+        long written = bytes();
         closed = true;
         segments.clear();
         if (channel != null) {
             try {
+                if (!deleteOnClose) {
+                    // Mapped segments reserve whole (sparse) 1 GiB regions; keep only the rows written.
+                    channel.truncate(written);
+                }
                 channel.close();
                 if (deleteOnClose) {
                     Files.deleteIfExists(file);

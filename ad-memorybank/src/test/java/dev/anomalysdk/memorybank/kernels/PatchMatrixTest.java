@@ -76,7 +76,7 @@ class PatchMatrixTest {
             }
             assertThrows(IndexOutOfBoundsException.class, () -> mem.read(499, 2, new float[2 * dim], 0));
         }
-        assertTrue(Files.exists(file), "a named mapped file is kept");
+        assertEquals(500L * 37 * 4, Files.size(file), "a named mapped file is kept, holding exactly its rows");
         try (var files = Files.list(tmp)) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith("anomaly-sdk-patches")),
                     "temporary mapped files are deleted on close");
