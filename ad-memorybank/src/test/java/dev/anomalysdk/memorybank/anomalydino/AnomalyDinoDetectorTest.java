@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.anomalysdk.core.testing.DetectorChecks.labels;
+import static dev.anomalysdk.core.testing.DetectorChecks.scores;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -58,22 +60,7 @@ class AnomalyDinoDetectorTest {
         small = new HashMap<>(Map.of("backbone", vit.toString(), "image_size", "112", "shots", "4", "seed", "0"));
     }
 
-    static float[] scores(Detector d, List<Sample> samples) {
-        List<AnomalyResult> results = d.predict(samples.stream().map(Sample::loadImage).toList());
-        float[] s = new float[results.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = results.get(i).score();
-        }
-        return s;
-    }
 
-    static boolean[] labels(List<Sample> samples) {
-        boolean[] l = new boolean[samples.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = samples.get(i).anomalous();
-        }
-        return l;
-    }
 
     @Test
     void findsTheSyntheticDefectsAndReloadsToIdenticalScores() throws IOException {

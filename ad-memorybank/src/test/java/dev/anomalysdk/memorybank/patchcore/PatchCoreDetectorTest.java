@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.anomalysdk.core.testing.DetectorChecks.labels;
+import static dev.anomalysdk.core.testing.DetectorChecks.scores;
 
 import dev.anomalysdk.core.AnomalyResult;
 import dev.anomalysdk.core.Detector;
@@ -53,22 +55,7 @@ class PatchCoreDetectorTest {
         return m;
     }
 
-    private static float[] scores(Detector d, List<Sample> samples) {
-        List<AnomalyResult> results = d.predict(samples.stream().map(Sample::loadImage).toList());
-        float[] s = new float[results.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = results.get(i).score();
-        }
-        return s;
-    }
 
-    private static boolean[] labels(List<Sample> samples) {
-        boolean[] l = new boolean[samples.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = samples.get(i).anomalous();
-        }
-        return l;
-    }
 
     @Test
     void findsTheSyntheticDefectsAndReloadsToIdenticalScores() throws IOException {
