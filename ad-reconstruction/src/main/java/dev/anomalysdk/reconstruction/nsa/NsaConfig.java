@@ -2,6 +2,7 @@ package dev.anomalysdk.reconstruction.nsa;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.synthesis.PatchTransplant;
 import java.util.Arrays;
 import java.util.List;
 
@@ -35,6 +36,11 @@ final class NsaConfig {
             "Smallest transplanted patch side, as a fraction of the crop side");
     static final Param<Double> PATCH_MAX = Param.ofDouble("patch_max", 0.3, 0.01, 0.9,
             "Largest transplanted patch side, as a fraction of the crop side");
+    static final Param<PatchTransplant.Blending> BLENDING = Param.ofEnum("blending", PatchTransplant.Blending.class,
+            PatchTransplant.Blending.POISSON, "How transplanted patches are blended: poisson (seamless cloning), "
+                    + "feathered, hard (cut-paste) or mixed (per patch: 1/2 Poisson, 1/4 feathered, 1/4 hard)");
+    static final Param<Double> OWN_PALETTE = Param.ofDouble("own_palette", 0.0, 0.0, 1.0,
+            "Share of blobs, lines and scratches painted with the image's own darkest/brightest value");
     static final Param<Integer> SCORE_POOL = Param.ofInt("score_pool", 9, 1, 255,
             "Odd window of the average pooling of the smoothed map whose maximum is the image score (1 = the "
                     + "smoothed map's maximum; DRAEM pools the raw map over 21)");
@@ -53,7 +59,8 @@ final class NsaConfig {
                     + "3/4 of the cores, where more threads are several times slower, else libtorch's default)");
 
     static final List<Param<?>> ALL = List.of(EPOCHS, MAX_MINUTES, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, CROP_SIZE,
-            SEED, WIDTHS, STEM_STRIDE, PATCH_MIN, PATCH_MAX, SCORE_POOL, MAP_SIGMA, VALIDATION_IMAGES, VALIDATION_CROPS, DEVICE,
+            SEED, WIDTHS, STEM_STRIDE, PATCH_MIN, PATCH_MAX, BLENDING, OWN_PALETTE, SCORE_POOL, MAP_SIGMA,
+            VALIDATION_IMAGES, VALIDATION_CROPS, DEVICE,
             THREADS);
 
     private final Config config;
@@ -130,6 +137,14 @@ final class NsaConfig {
 
     double patchMax() {
         return config.get(PATCH_MAX);
+    }
+
+    PatchTransplant.Blending blending() {
+        return config.get(BLENDING);
+    }
+
+    double ownPalette() {
+        return config.get(OWN_PALETTE);
     }
 
     int scorePool() {

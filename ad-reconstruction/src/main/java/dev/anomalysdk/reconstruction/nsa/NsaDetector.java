@@ -177,7 +177,8 @@ public final class NsaDetector extends BaseDetector {
                 selectImages.addAll(images);
             }
         }
-        AnomalySynthesizer synthesizer = AnomalySynthesizer.nsaDefaults(cfg.patchMin(), cfg.patchMax());
+        AnomalySynthesizer synthesizer = AnomalySynthesizer.nsa(cfg.patchMin(), cfg.patchMax(), cfg.blending(),
+                cfg.ownPalette());
         ValidationSet vset = selectImages.isEmpty() ? null
                 : ValidationSet.make(selectImages, fitImages, synthesizer, crop, cfg.validationCrops(), cfg.seed());
 
