@@ -23,7 +23,8 @@ import java.util.Random;
  * Development benchmark: fits a detector on a random subset of a category's training images and evaluates it
  * on every k-th test image (all metrics as {@code ad evaluate} computes them). Not a test; run with
  * {@code java -cp ... dev.anomalysdk.reconstruction.SubsetBenchmark ROOT CATEGORY DETECTOR TRAIN_COUNT
- * TEST_EVERY [key=value ...]}. Documented in docs/detectors/nsa.md.
+ * TEST_EVERY [key=value ...]}. {@code -Dbenchmark.save=DIR} saves the fitted model; {@code -Dbenchmark.load=DIR}
+ * evaluates a saved model instead of fitting. Documented in docs/detectors/nsa.md.
  */
 public final class SubsetBenchmark {
     private SubsetBenchmark() {}
@@ -49,8 +50,11 @@ public final class SubsetBenchmark {
             test.add(split.test().get(i));
         }
         long t0 = System.nanoTime();
-        try (Detector d = Detectors.create(detector, settings)) {
-            d.fit(Detector.FitData.of(train, List.of()), ProgressListener.logging(detector));
+        String load = System.getProperty("benchmark.load");
+        try (Detector d = load != null ? Detectors.load(Path.of(load)) : Detectors.create(detector, settings)) {
+            if (load == null) {
+                d.fit(Detector.FitData.of(train, List.of()), ProgressListener.logging(detector));
+            }
             double fit = (System.nanoTime() - t0) / 1e9;
             String save = System.getProperty("benchmark.save");
             if (save != null) {

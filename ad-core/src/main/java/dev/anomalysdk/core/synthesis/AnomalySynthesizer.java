@@ -64,18 +64,29 @@ public final class AnomalySynthesizer {
     }
 
     /**
-     * The NSA mix: patch transplant with mixed blending (mostly Poisson; weight 3), blobs, lines, scratch
-     * clusters, notches (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
+     * The NSA mix: Poisson-blended patch transplants (weight 3), blobs, lines, scratch clusters, notches
+     * (weight 1 each) and smooth regions (weight 0.5); half the samples clean.
      *
      * @param minSize smallest transplant side as a fraction of the image's shorter side
      * @param maxSize largest transplant side as a fraction of the image's shorter side
      */
     public static AnomalySynthesizer nsaDefaults(double minSize, double maxSize) {
+        return nsa(minSize, maxSize, PatchTransplant.Blending.POISSON, 0);
+    }
+
+    /**
+     * The NSA mix with a choice of transplant blending and of the share of procedural defects painted with the
+     * image's own extremes. With {@link PatchTransplant.Blending#MIXED}, half of the transplants keep their
+     * intensities (as a hard cut-paste keeps a binarised image binary); otherwise all are recoloured.
+     */
+    public static AnomalySynthesizer nsa(double minSize, double maxSize, PatchTransplant.Blending blending,
+            double ownPalette) {
+        double recolour = blending == PatchTransplant.Blending.MIXED ? 0.5 : 1.0;
         return builder()
-                .add("transplant", new PatchTransplant(minSize, maxSize, PatchTransplant.Blending.MIXED, 300), 3)
-                .add("blob", ProceduralDefects.blob(), 1)
-                .add("line", ProceduralDefects.line(), 1)
-                .add("scratches", ProceduralDefects.scratches(), 1)
+                .add("transplant", new PatchTransplant(minSize, maxSize, blending, 300, recolour), 3)
+                .add("blob", ProceduralDefects.blob(ownPalette), 1)
+                .add("line", ProceduralDefects.line(ownPalette), 1)
+                .add("scratches", ProceduralDefects.scratches(ownPalette), 1)
                 .add("notch", ProceduralDefects.notch(), 1)
                 .add("region", ProceduralDefects.region(), 0.5)
                 .build();

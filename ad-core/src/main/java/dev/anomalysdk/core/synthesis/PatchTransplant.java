@@ -11,9 +11,10 @@ import java.util.Random;
  * and takes its boundary values from the target, or by a feathered alpha blend.
  *
  * <p>Patch sides: {@code s = U(minSize, maxSize) * min(height, width)} with an aspect ratio drawn
- * log-uniformly in [1/2, 2] ({@code s/sqrt(a)} by {@code s*sqrt(a)}). Half of the patches keep their
- * intensities; the other half have their contrast scaled by U(0.7, 1.4) about the patch mean and brightness
- * shifted by U(-0.15, 0.15) (Poisson cloning removes the shift by construction: only gradients survive).
+ * log-uniformly in [1/2, 2] ({@code s/sqrt(a)} by {@code s*sqrt(a)}). With probability
+ * {@code recolourProbability} a patch has its contrast scaled by U(0.7, 1.4) about the patch mean and its
+ * brightness shifted by U(-0.15, 0.15) (Poisson cloning removes the shift by construction: only gradients
+ * survive); otherwise it keeps its intensities.
  * {@link Blending#MIXED} draws the blending per patch: Poisson (1/2), feathered (1/4) or a hard cut-paste
  * (1/4), so that the network cannot learn blending artefacts or off-palette intensities (on binarised or
  * few-level images, every Poisson-blended patch has grey values no real defect has) as the sign of an
@@ -23,9 +24,10 @@ import java.util.Random;
  * @param maxSize largest patch side as a fraction of the image's shorter side, in [minSize, 1)
  * @param blending how the patch is blended in
  * @param poissonIterations most conjugate-gradient iterations of Poisson cloning
+ * @param recolourProbability probability in [0, 1] that a patch's contrast and brightness are changed
  */
-public record PatchTransplant(double minSize, double maxSize, Blending blending, int poissonIterations)
-        implements AnomalyGenerator {
+public record PatchTransplant(double minSize, double maxSize, Blending blending, int poissonIterations,
+        double recolourProbability) implements AnomalyGenerator {
 
     /** How a pasted patch meets its surroundings. */
     public enum Blending {
@@ -50,11 +52,14 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
         if (poissonIterations < 1) {
             throw new IllegalArgumentException("Invalid Poisson iterations: " + poissonIterations);
         }
+        if (!(recolourProbability >= 0) || recolourProbability > 1) {
+            throw new IllegalArgumentException("Invalid recolour probability: " + recolourProbability);
+        }
     }
 
-    /** @return a transplant of 5-30 % of the side with mixed blending (Poisson: 300 iterations) */
+    /** @return a transplant of 5-30 % of the side, Poisson-blended (300 iterations), always recoloured */
     public static PatchTransplant defaults() {
-        return new PatchTransplant(0.05, 0.3, Blending.MIXED, 300);
+        return new PatchTransplant(0.05, 0.3, Blending.POISSON, 300, 1.0);
     }
 
     @Override
@@ -76,7 +81,7 @@ public record PatchTransplant(double minSize, double maxSize, Blending blending,
         int tx = 1 + random.nextInt(w - pw - 1);
         boolean flipX = random.nextBoolean();
         boolean flipY = random.nextBoolean();
-        boolean recolour = random.nextBoolean();
+        boolean recolour = random.nextDouble() < recolourProbability;
         double contrast = recolour ? Shapes.uniform(random, 0.7, 1.4) : 1;
         double brightness = recolour ? Shapes.uniform(random, -0.15, 0.15) : 0;
         Blending mode = blending;

@@ -9,10 +9,10 @@ import java.util.Random;
  * brightness or texture changes. Sizes are fractions of the image's shorter side {@code S}.
  *
  * <p>Intensity defects move pixels toward a level: {@code out = x + a * (level - x)} with {@code a} the soft
- * region times a strength. Half of the time the level is the image's own darkest or brightest value (its 1st
- * or 99th luminance percentile) at full strength, so the defect uses the image's own palette (on binarised
- * images it stays binary); otherwise it is dark (U(0, 0.15)) or bright (U(0.85, 1)) at a strength drawn per
- * defect. Notches use the local minimum or maximum around the edge. A defect of the surface's own colour is
+ * region times a strength. The level is dark (U(0, 0.15)) or bright (U(0.85, 1)) at a strength drawn per
+ * defect, or, with the probability {@code ownPalette} given to {@link #blob(double)}, {@link #line(double)} and
+ * {@link #scratches(double)}, the image's own darkest or brightest value (its 1st or 99th luminance
+ * percentile) at full strength, so the defect stays in the image's palette (on binarised images, binary). Notches use the local minimum or maximum around the edge. A defect of the surface's own colour is
  * faint and gets a low label from {@link AnomalySynthesizer}.
  */
 public final class ProceduralDefects {
@@ -20,6 +20,11 @@ public final class ProceduralDefects {
 
     /** @return one to three overlapping soft ellipses, radii 2-12 % of S, dark or bright, strength U(0.5, 1) */
     public static AnomalyGenerator blob() {
+        return blob(0);
+    }
+
+    /** @param ownPalette probability of painting with the image's own extremes (see the class description) */
+    public static AnomalyGenerator blob(double ownPalette) {
         return (target, source, random) -> {
             int h = target.height();
             int w = target.width();
@@ -36,12 +41,17 @@ public final class ProceduralDefects {
                 max(region, Shapes.ellipse(h, w, cy + oy, cx + ox, ry, rx, random.nextDouble() * Math.PI,
                         Shapes.uniform(random, 0.5, 0.3 * Math.min(rx, ry) + 0.5)));
             }
-            return paint(target, region, random, 0.5, 1);
+            return paint(target, region, random, ownPalette, 0.5, 1);
         };
     }
 
     /** @return a thin line of width 1-3 px along a random walk of length 20-60 % of S */
     public static AnomalyGenerator line() {
+        return line(0);
+    }
+
+    /** @param ownPalette probability of painting with the image's own extremes (see the class description) */
+    public static AnomalyGenerator line(double ownPalette) {
         return (target, source, random) -> {
             int h = target.height();
             int w = target.width();
@@ -60,12 +70,17 @@ public final class ProceduralDefects {
             }
             float[] region = new float[h * w];
             Shapes.stroke(region, h, w, ys, xs, Shapes.uniform(random, 0.5, 1.5));
-            return paint(target, region, random, 0.6, 1);
+            return paint(target, region, random, ownPalette, 0.6, 1);
         };
     }
 
     /** @return 3-8 short straight scratches (5-15 % of S) near one another, roughly parallel */
     public static AnomalyGenerator scratches() {
+        return scratches(0);
+    }
+
+    /** @param ownPalette probability of painting with the image's own extremes (see the class description) */
+    public static AnomalyGenerator scratches(double ownPalette) {
         return (target, source, random) -> {
             int h = target.height();
             int w = target.width();
@@ -85,7 +100,7 @@ public final class ProceduralDefects {
                 Shapes.stroke(region, h, w, new double[] {my - dy, my + dy}, new double[] {mx - dx, mx + dx},
                         Shapes.uniform(random, 0.4, 1.0));
             }
-            return paint(target, region, random, 0.6, 1);
+            return paint(target, region, random, ownPalette, 0.6, 1);
         };
     }
 
@@ -191,9 +206,9 @@ public final class ProceduralDefects {
     }
 
     /** Moves the region toward a dark or bright level: the image's own extremes or a fixed range (see above). */
-    private static AnomalyGenerator.Change paint(ImageData target, float[] region, Random random, double minStrength,
-            double maxStrength) {
-        if (random.nextBoolean()) {
+    private static AnomalyGenerator.Change paint(ImageData target, float[] region, Random random, double ownPalette,
+            double minStrength, double maxStrength) {
+        if (ownPalette > 0 && random.nextDouble() < ownPalette) {
             float[] lum = Shapes.luminance(target.pixelsView(), target.channels(), target.height() * target.width());
             float[] sorted = lum.clone();
             java.util.Arrays.sort(sorted);

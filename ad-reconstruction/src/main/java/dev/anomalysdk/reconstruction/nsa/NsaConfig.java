@@ -2,13 +2,14 @@ package dev.anomalysdk.reconstruction.nsa;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.synthesis.PatchTransplant;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * The configuration keys of {@link NsaDetector}, with typed access. Defaults: widths 16-32-64-128-128, Adam
  * 1e-3 with cosine decay, 128-pixel training crops of images scaled to a 256-pixel shorter side, a 20-minute
- * budget (or 200 epochs, whichever ends first), DRAEM's 21x21 pooled image score.
+ * budget (or 200 epochs, whichever ends first), image score = maximum of the smoothed map pooled over 9x9.
  */
 final class NsaConfig {
     static final Param<Integer> EPOCHS = Param.ofInt(Config.EPOCHS, 200, 1, 1_000_000,
@@ -35,8 +36,14 @@ final class NsaConfig {
             "Smallest transplanted patch side, as a fraction of the crop side");
     static final Param<Double> PATCH_MAX = Param.ofDouble("patch_max", 0.3, 0.01, 0.9,
             "Largest transplanted patch side, as a fraction of the crop side");
-    static final Param<Integer> SCORE_POOL = Param.ofInt("score_pool", 21, 1, 255,
-            "Odd window of the average pooling whose maximum is the image score (DRAEM uses 21)");
+    static final Param<PatchTransplant.Blending> BLENDING = Param.ofEnum("blending", PatchTransplant.Blending.class,
+            PatchTransplant.Blending.POISSON, "How transplanted patches are blended: poisson (seamless cloning), "
+                    + "feathered, hard (cut-paste) or mixed (per patch: 1/2 Poisson, 1/4 feathered, 1/4 hard)");
+    static final Param<Double> OWN_PALETTE = Param.ofDouble("own_palette", 0.0, 0.0, 1.0,
+            "Share of blobs, lines and scratches painted with the image's own darkest/brightest value");
+    static final Param<Integer> SCORE_POOL = Param.ofInt("score_pool", 9, 1, 255,
+            "Odd window of the average pooling of the smoothed map whose maximum is the image score (1 = the "
+                    + "smoothed map's maximum; DRAEM pools the raw map over 21)");
     static final Param<Double> MAP_SIGMA = Param.ofDouble("map_sigma", 4.0, 0.0, 64.0,
             "Gaussian smoothing of the output map in network pixels (0 = none)");
     static final Param<Integer> VALIDATION_IMAGES = Param.ofInt("validation_images", 16, 0, 10_000,
@@ -52,7 +59,8 @@ final class NsaConfig {
                     + "3/4 of the cores, where more threads are several times slower, else libtorch's default)");
 
     static final List<Param<?>> ALL = List.of(EPOCHS, MAX_MINUTES, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, CROP_SIZE,
-            SEED, WIDTHS, STEM_STRIDE, PATCH_MIN, PATCH_MAX, SCORE_POOL, MAP_SIGMA, VALIDATION_IMAGES, VALIDATION_CROPS, DEVICE,
+            SEED, WIDTHS, STEM_STRIDE, PATCH_MIN, PATCH_MAX, BLENDING, OWN_PALETTE, SCORE_POOL, MAP_SIGMA,
+            VALIDATION_IMAGES, VALIDATION_CROPS, DEVICE,
             THREADS);
 
     private final Config config;
@@ -129,6 +137,14 @@ final class NsaConfig {
 
     double patchMax() {
         return config.get(PATCH_MAX);
+    }
+
+    PatchTransplant.Blending blending() {
+        return config.get(BLENDING);
+    }
+
+    double ownPalette() {
+        return config.get(OWN_PALETTE);
     }
 
     int scorePool() {

@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * is seen at the same scale as in training and the map covers the whole image.
  *
  * <p><b>Scores.</b> The map is the per-pixel defect probability, Gaussian-smoothed ({@code map_sigma});
- * the image score is the maximum of the probability map average-pooled over {@code score_pool} pixels
- * (DRAEM's rule).
+ * the image score is the maximum of that map average-pooled over {@code score_pool} pixels (DRAEM pools the
+ * raw map over 21; smoothing plus a 9-pixel pool kept small defects visible better on DeepPCB).
  *
  * <p><b>Model selection.</b> Up to {@code validation_images} training images are set aside; fixed synthetic
  * anomalies on crops of them form a validation set, and the parameters with the best mean of image AUROC and
@@ -141,13 +141,21 @@ public final class NsaDetector extends BaseDetector {
 
     @Override
     protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
-        int channels = chooseChannels(train, progress);
-        Preprocessing unit = new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(), 0,
-                zeros(channels), ones(channels));
-        List<Scaled> images = scaleAll(train, unit, progress);
+        // One pass scales every image to one channel and notes whether all are gray; colour data needs a second.
+        boolean[] gray = new boolean[train.size()];
+        List<Scaled> images = scaleAll(train, unitPreprocessing(1), gray, progress);
+        boolean allGray = true;
+        for (boolean g : gray) {
+            allGray &= g;
+        }
+        if (!allGray) {
+            images = scaleAll(train, unitPreprocessing(3), gray, progress);
+        }
+        int channels = allGray ? 1 : 3;
         float[][] stats = meanStd(images);
         setPreprocessing(new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(), 0,
                 stats[0], stats[1]));
+        LOG.info("nsa: {} training images, {} channel(s)", images.size(), channels);
         int crop = cfg.cropSize();
         for (int i = 0; i < images.size(); i++) {
             Scaled s = images.get(i);
@@ -169,7 +177,8 @@ public final class NsaDetector extends BaseDetector {
                 selectImages.addAll(images);
             }
         }
-        AnomalySynthesizer synthesizer = AnomalySynthesizer.nsaDefaults(cfg.patchMin(), cfg.patchMax());
+        AnomalySynthesizer synthesizer = AnomalySynthesizer.nsa(cfg.patchMin(), cfg.patchMax(), cfg.blending(),
+                cfg.ownPalette());
         ValidationSet vset = selectImages.isEmpty() ? null
                 : ValidationSet.make(selectImages, fitImages, synthesizer, crop, cfg.validationCrops(), cfg.seed());
 
@@ -210,7 +219,7 @@ public final class NsaDetector extends BaseDetector {
         TrainingSchedule schedule = TrainingSchedule.adamCosine(cfg.epochs(), cfg.learningRate(), cfg.seed())
                 .withMaxMinutes(cfg.maxMinutes());
         TrainingLoop.Validation select = vset == null ? null : net -> vset.score(net, model.getNDManager(), mean, std,
-                cfg.scorePool());
+                cfg.mapSigma(), cfg.scorePool());
         LOG.info("nsa: {} channel(s), {} training / {} model-selection images at shorter side {}, crops {}", channels,
                 pool.size(), selectImages.size(), cfg.imageSize(), crop);
         TrainingLoop.Result r = TrainingLoop.fit(model, new Shape[] {new Shape(1, channels, crop, crop)}, schedule, task,
@@ -233,15 +242,9 @@ public final class NsaDetector extends BaseDetector {
                 .mapToLong(p -> p.getArray().getShape().size()).sum();
     }
 
-    /** One channel when every training image is gray (or RGB with equal channels), else three. */
-    private static int chooseChannels(List<Sample> train, ProgressListener progress) {
-        AtomicInteger done = new AtomicInteger();
-        boolean allGray = train.parallelStream().allMatch(s -> {
-            ImageData img = s.loadImage();
-            progress.update("checking channels", done.incrementAndGet(), train.size());
-            return isGray(img);
-        });
-        return allGray ? 1 : 3;
+    private Preprocessing unitPreprocessing(int channels) {
+        return new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(), 0, zeros(channels),
+                ones(channels));
     }
 
     static boolean isGray(ImageData img) {
@@ -258,10 +261,12 @@ public final class NsaDetector extends BaseDetector {
         return true;
     }
 
-    private static List<Scaled> scaleAll(List<Sample> train, Preprocessing unit, ProgressListener progress) {
+    private static List<Scaled> scaleAll(List<Sample> train, Preprocessing unit, boolean[] gray,
+            ProgressListener progress) {
         AtomicInteger done = new AtomicInteger();
         return IntStream.range(0, train.size()).parallel().mapToObj(i -> {
             ImageData img = train.get(i).loadImage();
+            gray[i] = isGray(img);
             int[] size = unit.outputSize(img.height(), img.width());
             Scaled s = Scaled.of(unit.apply(img), unit.channels(), size[0], size[1]);
             progress.update("loading images", done.incrementAndGet(), train.size());
@@ -347,7 +352,7 @@ public final class NsaDetector extends BaseDetector {
         }
 
         /** Mean of image AUROC (pooled-max score) and pixel average precision (label >= 0.5 positive). */
-        double score(TrainingLoop.Forward net, NDManager parent, float[] mean, float[] std, int pool) {
+        double score(TrainingLoop.Forward net, NDManager parent, float[] mean, float[] std, double sigma, int pool) {
             int plane = size * size;
             float[] scores = new float[crops.length];
             float[] pixelScores = new float[crops.length * plane];
@@ -365,7 +370,7 @@ public final class NsaDetector extends BaseDetector {
                     float[] prob = Activation.sigmoid(out).toFloatArray();
                     for (int b = 0; b < m; b++) {
                         float[] p = Arrays.copyOfRange(prob, b * plane, (b + 1) * plane);
-                        scores[i + b] = new AnomalyMap(size, size, p).averagePool(pool).max();
+                        scores[i + b] = imageScore(smoothed(new AnomalyMap(size, size, p), sigma), pool);
                         System.arraycopy(p, 0, pixelScores, (i + b) * plane, plane);
                         for (int q = 0; q < plane; q++) {
                             pixelLabels[(i + b) * plane + q] = masks[i + b][q] >= 0.5f;
@@ -400,6 +405,16 @@ public final class NsaDetector extends BaseDetector {
             }
             return pos && neg;
         }
+    }
+
+    /** The output map: the probability map smoothed with a Gaussian (none when sigma is 0). */
+    static AnomalyMap smoothed(AnomalyMap probability, double sigma) {
+        return sigma > 0 ? probability.gaussianBlur(sigma) : probability;
+    }
+
+    /** The image score: the maximum of the smoothed map average-pooled over {@code pool} pixels. */
+    static float imageScore(AnomalyMap smoothed, int pool) {
+        return pool > 1 ? smoothed.averagePool(pool).max() : smoothed.max();
     }
 
     @Override
@@ -439,9 +454,8 @@ public final class NsaDetector extends BaseDetector {
             for (int y = 0; y < h; y++) {
                 System.arraycopy(prob, (b * ph + y) * pw, p, y * w, w);
             }
-            AnomalyMap map = new AnomalyMap(h, w, p);
-            float score = map.averagePool(cfg.scorePool()).max();
-            out.add(new RawOutput(score, cfg.mapSigma() > 0 ? map.gaussianBlur(cfg.mapSigma()) : map));
+            AnomalyMap map = smoothed(new AnomalyMap(h, w, p), cfg.mapSigma());
+            out.add(new RawOutput(imageScore(map, cfg.scorePool()), map));
         }
         return out;
     }
