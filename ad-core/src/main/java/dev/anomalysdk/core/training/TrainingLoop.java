@@ -14,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.ParameterTracker;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ProgressListener;
 import java.io.ByteArrayInputStream;
@@ -143,6 +144,21 @@ public final class TrainingLoop {
         /** @return the mean loss of the last epoch */
         public double lastLoss() {
             return epochs.get(epochs.size() - 1).meanLoss();
+        }
+
+        /**
+         * Records this run in a model's provenance, with the same keys for every detector that trains.
+         *
+         * @param provenance the provenance object
+         * @param imagesPerStep images in one training step (for the throughput)
+         */
+        public void describe(ObjectNode provenance, int imagesPerStep) {
+            provenance.put("train_steps", steps);
+            provenance.put("train_epochs", epochs.size());
+            provenance.put("train_seconds", seconds);
+            provenance.put("train_images_per_second", seconds > 0 ? steps * (double) imagesPerStep / seconds : Double.NaN);
+            provenance.put("first_epoch_loss", firstLoss());
+            provenance.put("last_epoch_loss", lastLoss());
         }
     }
 

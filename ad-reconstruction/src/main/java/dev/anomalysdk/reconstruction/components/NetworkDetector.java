@@ -169,12 +169,7 @@ public abstract class NetworkDetector extends BaseDetector {
     @Override
     protected void describe(ObjectNode provenance) {
         if (training != null) {
-            provenance.put("train_steps", training.steps());
-            provenance.put("train_epochs", training.epochs().size());
-            provenance.put("train_seconds", training.seconds());
-            provenance.put("train_images_per_second", imagesPerSecond());
-            provenance.put("first_epoch_loss", training.firstLoss());
-            provenance.put("last_epoch_loss", training.lastLoss());
+            training.describe(provenance, trainingBatchSize());
         } else {
             provenance.put("untrained", true);
         }

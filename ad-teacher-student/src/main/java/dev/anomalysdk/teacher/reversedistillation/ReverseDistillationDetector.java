@@ -194,13 +194,7 @@ public final class ReverseDistillationDetector extends BaseDetector {
         provenance.put("backbone", teacher.identity());
         provenance.put("backbone_pretrained", teacher.isPretrained());
         if (training != null) {
-            provenance.put("epochs_trained", training.epochs().size());
-            provenance.put("steps", training.steps());
-            provenance.put("first_epoch_loss", training.firstLoss());
-            provenance.put("last_epoch_loss", training.lastLoss());
-            provenance.put("train_seconds", training.seconds());
-            provenance.put("train_images_per_second",
-                    training.steps() * (double) Math.min(cfg.batchSize(), trainImages) / training.seconds());
+            training.describe(provenance, Math.min(cfg.batchSize(), trainImages));
         }
     }
 
