@@ -164,24 +164,40 @@ public final class AnomalyMap {
         for (int i = 0; i < kernel.length; i++) {
             kernel[i] /= sum;
         }
+        // Separable passes; borders are resolved once into index tables so the inner loops are plain
+        // multiply-adds (each pixel still sums its taps in ascending order, in double like scipy).
+        int[] columns = new int[width + 2 * radius];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = mirror(i - radius, width);
+        }
         float[] tmp = new float[values.length];
+        double[] padded = new double[columns.length];
         for (int y = 0; y < height; y++) {
+            int row = y * width;
+            for (int i = 0; i < columns.length; i++) {
+                padded[i] = values[row + columns[i]];
+            }
             for (int x = 0; x < width; x++) {
                 double acc = 0;
-                for (int k = -radius; k <= radius; k++) {
-                    acc += kernel[k + radius] * values[y * width + mirror(x + k, width)];
+                for (int k = 0; k < kernel.length; k++) {
+                    acc += kernel[k] * padded[x + k];
                 }
-                tmp[y * width + x] = (float) acc;
+                tmp[row + x] = (float) acc;
             }
         }
         float[] out = new float[values.length];
+        double[] acc = new double[width];
         for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                double acc = 0;
-                for (int k = -radius; k <= radius; k++) {
-                    acc += kernel[k + radius] * tmp[mirror(y + k, height) * width + x];
+            Arrays.fill(acc, 0);
+            for (int k = 0; k < kernel.length; k++) {
+                int src = mirror(y + k - radius, height) * width;
+                double weight = kernel[k];
+                for (int x = 0; x < width; x++) {
+                    acc[x] += weight * tmp[src + x];
                 }
-                out[y * width + x] = (float) acc;
+            }
+            for (int x = 0; x < width; x++) {
+                out[y * width + x] = (float) acc[x];
             }
         }
         return new AnomalyMap(height, width, out);

@@ -72,6 +72,37 @@ class AnomalyMapTest {
     }
 
     @Test
+    void gaussianBlurEqualsTheDirectTwoDimensionalSum() {
+        // Non-square, smaller than the kernel in one direction (reflection wraps more than once).
+        int h = 9;
+        int w = 23;
+        double sigma = 2.5;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        float[] v = new float[h * w];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextDouble();
+        }
+        AnomalyMap blurred = new AnomalyMap(h, w, v).gaussianBlur(sigma);
+        int r = (int) (4 * sigma + 0.5);
+        double norm = 0;
+        for (int i = -r; i <= r; i++) {
+            norm += Math.exp(-0.5 * i * i / (sigma * sigma));
+        }
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double acc = 0;
+                for (int dy = -r; dy <= r; dy++) {
+                    for (int dx = -r; dx <= r; dx++) {
+                        double g = Math.exp(-0.5 * (dy * dy + dx * dx) / (sigma * sigma)) / (norm * norm);
+                        acc += g * v[AnomalyMap.mirror(y + dy, h) * w + AnomalyMap.mirror(x + dx, w)];
+                    }
+                }
+                assertEquals(acc, blurred.get(y, x), 1e-6);
+            }
+        }
+    }
+
+    @Test
     void blurKeepsAConstantMapConstant() {
         AnomalyMap m = AnomalyMap.filled(10, 7, 3.5f).gaussianBlur(4);
         for (float x : m.values()) {

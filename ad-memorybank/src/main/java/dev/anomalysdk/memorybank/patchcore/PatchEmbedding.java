@@ -3,8 +3,10 @@ package dev.anomalysdk.memorybank.patchcore;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * PatchCore's locally aware patch features, computed as the official implementation does
@@ -19,8 +21,13 @@ import java.util.Map;
  *   <li>the layers' vectors are concatenated and pooled again to {@code targetDim}.</li>
  * </ol>
  * Pooling and resizing are both linear and act on different axes, so pooling first (on the coarse grid)
- * and resizing second gives the same features as the official order, at a fraction of the cost. The work
- * is done in Java on the feature maps copied from the backbone; it is small next to the backbone itself.
+ * and resizing second gives the same features as the official order, at a fraction of the cost.
+ *
+ * <p>The work is done in Java on channel planes: each pooled output is a sum of a few shifted input planes
+ * (the {@code p x p} offsets of the channels its bin covers), so the inner loops run along image rows and
+ * vectorize, and no neighbourhood vector is ever gathered. Images and blocks of outputs are spread over the
+ * common fork-join pool. Summation order per output is the official one (bin elements in unfold order), so
+ * the result does not depend on the number of threads.
  *
  * <p>Immutable and thread-safe.
  *
@@ -30,6 +37,9 @@ import java.util.Map;
  * @param targetDim final dimension ({@code target_embed_dimension}, 1024)
  */
 record PatchEmbedding(List<String> layers, int patchSize, int layerDim, int targetDim) {
+
+    /** Pooled outputs computed per parallel task: enough work to amortize scheduling, small enough to balance. */
+    private static final int OUTPUTS_PER_TASK = 64;
 
     PatchEmbedding {
         layers = List.copyOf(layers);
@@ -64,6 +74,7 @@ record PatchEmbedding(List<String> layers, int patchSize, int layerDim, int targ
         int n = -1;
         int gh = -1;
         int gw = -1;
+        // Per layer: images x layerDim planes of gh x gw, i.e. NCHW with C = layerDim.
         float[][] pooled = new float[layers.size()][];
         for (int l = 0; l < layers.size(); l++) {
             NDArray f = features.get(layers.get(l));
@@ -79,61 +90,107 @@ record PatchEmbedding(List<String> layers, int patchSize, int layerDim, int targ
             int c = (int) s.get(1);
             int h = (int) s.get(2);
             int w = (int) s.get(3);
-            float[] v = f.toType(DataType.FLOAT32, false).toFloatArray();
-            float[] p = unfoldAndPool(v, b, c, h, w);
+            float[] p = unfoldAndPool(f.toType(DataType.FLOAT32, false).toFloatArray(), b, c, h, w);
             if (l == 0) {
                 n = b;
                 gh = h;
                 gw = w;
             } else if (h != gh || w != gw) {
-                p = resizeBilinear(p, b, h, w, gh, gw, layerDim);
+                p = resizePlanes(p, b * layerDim, h, w, gh, gw);
             }
             pooled[l] = p;
         }
-        int positions = n * gh * gw;
-        float[] out = new float[positions * targetDim];
-        int total = layerDim * layers.size();
-        float[] stacked = new float[total];
-        int[][] bins = bins(total, targetDim);
-        for (int pos = 0; pos < positions; pos++) {
-            for (int l = 0; l < pooled.length; l++) {
-                System.arraycopy(pooled[l], pos * layerDim, stacked, l * layerDim, layerDim);
-            }
-            pool(stacked, 0, bins, out, pos * targetDim);
-        }
-        return new Patches(n, gh, gw, targetDim, out);
+        return new Patches(n, gh, gw, targetDim, stackAndPool(pooled, n, gh * gw));
     }
 
-    /** Unfolds each position's neighbourhood and pools it to {@code layerDim}: {@code b*h*w x layerDim}. */
+    /**
+     * Unfolds each position's neighbourhood (channel-major, zero padded) and pools it to {@code layerDim}:
+     * {@code b x layerDim} planes of {@code h x w}. Output {@code o} is the mean of the unfold entries
+     * {@code k} in its bin; entry {@code k} is channel {@code k / (p*p)} shifted by the offset {@code k % (p*p)}.
+     */
     private float[] unfoldAndPool(float[] v, int b, int c, int h, int w) {
         int p = patchSize;
-        int r = p / 2;
-        int length = c * p * p;
-        int[][] bins = bins(length, layerDim);
-        float[] neighbourhood = new float[length];
-        float[] out = new float[b * h * w * layerDim];
+        int window = p * p;
         int plane = h * w;
-        for (int i = 0; i < b; i++) {
-            int img = i * c * plane;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int k = 0;
-                    for (int ch = 0; ch < c; ch++) {
-                        int base = img + ch * plane;
-                        for (int dy = -r; dy <= r; dy++) {
-                            int yy = y + dy;
-                            boolean rowInside = yy >= 0 && yy < h;
-                            for (int dx = -r; dx <= r; dx++) {
-                                int xx = x + dx;
-                                neighbourhood[k++] = rowInside && xx >= 0 && xx < w ? v[base + yy * w + xx] : 0f;
-                            }
-                        }
-                    }
-                    pool(neighbourhood, 0, bins, out, ((i * h + y) * w + x) * layerDim);
+        int[][] bins = bins(c * window, layerDim);
+        float[] out = new float[b * layerDim * plane];
+        forEachBlock(b, layerDim, (i, from, to) -> {
+            for (int o = from; o < to; o++) {
+                int dst = (i * layerDim + o) * plane;
+                for (int k = bins[o][0]; k < bins[o][1]; k++) {
+                    int ch = k / window;
+                    int dy = k % window / p - p / 2;
+                    int dx = k % window % p - p / 2;
+                    addShifted(v, (i * c + ch) * plane, h, w, dy, dx, out, dst);
                 }
+                divide(out, dst, plane, bins[o][1] - bins[o][0]);
+            }
+        });
+        return out;
+    }
+
+    /** {@code out[y][x] += in[y + dy][x + dx]} over one plane, treating positions outside as zero. */
+    private static void addShifted(float[] in, int src, int h, int w, int dy, int dx, float[] out, int dst) {
+        int y0 = Math.max(0, -dy);
+        int y1 = Math.min(h, h - dy);
+        int x0 = Math.max(0, -dx);
+        int x1 = Math.min(w, w - dx);
+        for (int y = y0; y < y1; y++) {
+            int o = dst + y * w;
+            int s = src + (y + dy) * w + dx;
+            for (int x = x0; x < x1; x++) {
+                out[o + x] += in[s + x];
             }
         }
+    }
+
+    private static void divide(float[] a, int offset, int length, int divisor) {
+        for (int j = offset; j < offset + length; j++) {
+            a[j] /= divisor;
+        }
+    }
+
+    /**
+     * Concatenates the layers' pooled planes ({@code layers x layerDim} per image) and pools them to
+     * {@code targetDim}, returning the row-major {@code images x positions x targetDim} patch matrix.
+     */
+    private float[] stackAndPool(float[][] pooled, int images, int positions) {
+        int[][] bins = bins(layerDim * pooled.length, targetDim);
+        float[] out = new float[images * positions * targetDim];
+        forEachBlock(images, targetDim, (i, from, to) -> {
+            float[] acc = new float[positions];
+            for (int t = from; t < to; t++) {
+                Arrays.fill(acc, 0f);
+                for (int k = bins[t][0]; k < bins[t][1]; k++) {
+                    float[] layer = pooled[k / layerDim];
+                    int src = (i * layerDim + k % layerDim) * positions;
+                    for (int j = 0; j < positions; j++) {
+                        acc[j] += layer[src + j];
+                    }
+                }
+                int count = bins[t][1] - bins[t][0];
+                int dst = i * positions * targetDim + t;
+                for (int j = 0; j < positions; j++) {
+                    out[dst + j * targetDim] = acc[j] / count;
+                }
+            }
+        });
         return out;
+    }
+
+    /** Work on outputs {@code [from, to)} of image {@code image}. */
+    @FunctionalInterface
+    private interface Block {
+        void run(int image, int from, int to);
+    }
+
+    /** Runs {@code block} over every image and block of {@code outputs}, in parallel. */
+    private static void forEachBlock(int images, int outputs, Block block) {
+        int perImage = (outputs + OUTPUTS_PER_TASK - 1) / OUTPUTS_PER_TASK;
+        IntStream.range(0, images * perImage).parallel().forEach(task -> {
+            int from = task % perImage * OUTPUTS_PER_TASK;
+            block.run(task / perImage, from, Math.min(outputs, from + OUTPUTS_PER_TASK));
+        });
     }
 
     /** {@code adaptive_avg_pool1d} bins: {@code [start, end)} per output. */
@@ -146,20 +203,8 @@ record PatchEmbedding(List<String> layers, int patchSize, int layerDim, int targ
         return b;
     }
 
-    private static void pool(float[] in, int offset, int[][] bins, float[] out, int outOffset) {
-        for (int o = 0; o < bins.length; o++) {
-            int s = bins[o][0];
-            int e = bins[o][1];
-            float sum = 0;
-            for (int k = s; k < e; k++) {
-                sum += in[offset + k];
-            }
-            out[outOffset + o] = sum / (e - s);
-        }
-    }
-
-    /** Bilinear resize (align_corners=False) of {@code b} grids of {@code dim}-vectors from h x w to oh x ow. */
-    static float[] resizeBilinear(float[] in, int b, int h, int w, int oh, int ow, int dim) {
+    /** Bilinear resize (align_corners=False) of {@code planes} planes from h x w to oh x ow. */
+    static float[] resizePlanes(float[] in, int planes, int h, int w, int oh, int ow) {
         int[] y0 = new int[oh];
         int[] y1 = new int[oh];
         float[] fy = new float[oh];
@@ -168,26 +213,23 @@ record PatchEmbedding(List<String> layers, int patchSize, int layerDim, int targ
         int[] x1 = new int[ow];
         float[] fx = new float[ow];
         grid(w, ow, x0, x1, fx);
-        float[] out = new float[b * oh * ow * dim];
-        for (int i = 0; i < b; i++) {
+        float[] out = new float[planes * oh * ow];
+        IntStream.range(0, planes).parallel().forEach(q -> {
+            int src = q * h * w;
+            int dst = q * oh * ow;
             for (int y = 0; y < oh; y++) {
+                int r0 = src + y0[y] * w;
+                int r1 = src + y1[y] * w;
+                float wy1 = fy[y];
+                float wy0 = 1 - wy1;
                 for (int x = 0; x < ow; x++) {
-                    int a00 = ((i * h + y0[y]) * w + x0[x]) * dim;
-                    int a01 = ((i * h + y0[y]) * w + x1[x]) * dim;
-                    int a10 = ((i * h + y1[y]) * w + x0[x]) * dim;
-                    int a11 = ((i * h + y1[y]) * w + x1[x]) * dim;
                     float wx1 = fx[x];
                     float wx0 = 1 - wx1;
-                    float wy1 = fy[y];
-                    float wy0 = 1 - wy1;
-                    int o = ((i * oh + y) * ow + x) * dim;
-                    for (int d = 0; d < dim; d++) {
-                        out[o + d] = wy0 * (wx0 * in[a00 + d] + wx1 * in[a01 + d])
-                                + wy1 * (wx0 * in[a10 + d] + wx1 * in[a11 + d]);
-                    }
+                    out[dst + y * ow + x] = wy0 * (wx0 * in[r0 + x0[x]] + wx1 * in[r0 + x1[x]])
+                            + wy1 * (wx0 * in[r1 + x0[x]] + wx1 * in[r1 + x1[x]]);
                 }
             }
-        }
+        });
         return out;
     }
 
