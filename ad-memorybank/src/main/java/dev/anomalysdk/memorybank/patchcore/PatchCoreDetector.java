@@ -135,9 +135,10 @@ public final class PatchCoreDetector extends BaseDetector {
                 bank = features.select(all, cfg.bankPrecision());
             }
             coresetSeconds = (System.nanoTime() - t0) / 1e9;
-            LOG.info("{}: memory bank of {} patches from {} ({} s coreset selection, {} kernels)", name(),
-                    bank.rows(), patchesBeforeCoreset, String.format("%.1f", coresetSeconds), kb);
             search = new KnnSearch(bank, kb, backbone.device());
+            LOG.info("{}: memory bank of {} patches from {} ({} s coreset selection, {} kernels, {} search)", name(),
+                    bank.rows(), patchesBeforeCoreset, String.format("%.1f", coresetSeconds), kb,
+                    search.isPruned() ? "pruned" : "exhaustive");
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot store training patch features: " + e.getMessage(), e);
         } finally {

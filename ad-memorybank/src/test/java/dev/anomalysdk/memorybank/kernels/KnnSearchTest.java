@@ -87,6 +87,78 @@ class KnnSearchTest {
         }
     }
 
+    /** Rows near a low-dimensional subspace, like patch features: 8 strong directions plus small noise. */
+    static float[] structured(Random r, int rows, int dim) {
+        float[][] axes = new float[8][];
+        for (int a = 0; a < axes.length; a++) {
+            axes[a] = gaussian(r, dim);
+        }
+        float[] x = new float[rows * dim];
+        for (int i = 0; i < rows; i++) {
+            for (float[] axis : axes) {
+                float c = (float) (3 * r.nextGaussian());
+                for (int t = 0; t < dim; t++) {
+                    x[i * dim + t] += c * axis[t];
+                }
+            }
+            for (int t = 0; t < dim; t++) {
+                x[i * dim + t] += (float) (0.3 * r.nextGaussian()) + 5;
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void prunedSearchIsExactOnStructuredAndUnstructuredData() {
+        Random r = new Random(13);
+        int dim = 96;
+        int m = 2500;
+        float[] structuredBank = structured(r, m, dim);
+        float[] structuredQueries = structured(new Random(14), 300, dim);
+        float[] flatBank = gaussian(r, m * dim);
+        float[] flatQueries = gaussian(r, 100 * dim);
+        try (PatchMatrix b = PatchMatrix.of(structuredBank, dim); PatchMatrix f = PatchMatrix.of(flatBank, dim);
+                KnnSearch pruned = new KnnSearch(b, KernelBackend.ND4J, null);
+                KnnSearch flat = new KnnSearch(f, KernelBackend.ND4J, null)) {
+            assertEquals(true, pruned.isPruned());
+            assertEquals(true, flat.isPruned());
+            assertAgreesWithBruteForce(structuredQueries, 300, structuredBank, dim, 1, pruned.search(structuredQueries,
+                    300, 1));
+            assertAgreesWithBruteForce(structuredQueries, 300, structuredBank, dim, 4, pruned.search(structuredQueries,
+                    300, 4));
+            // Isotropic data: the bound prunes little, queries fall back to the exhaustive search.
+            assertAgreesWithBruteForce(flatQueries, 100, flatBank, dim, 2, flat.search(flatQueries, 100, 2));
+        }
+    }
+
+    @Test
+    void prunedSearchGivesTheSameRowsAsTheExhaustiveSearchAndLowerRowsWinTies() {
+        Random r = new Random(15);
+        int dim = 64;
+        int m = 2100;
+        float[] bank = structured(r, m, dim);
+        // Rows 2000.. repeat rows 0..: a query equal to row 5 has two neighbours at distance 0 (5 and 2005).
+        System.arraycopy(bank, 0, bank, 2000 * dim, 100 * dim);
+        float[] q = structured(new Random(16), 200, dim);
+        System.arraycopy(bank, 5 * dim, q, 0, dim);
+        try (PatchMatrix b = PatchMatrix.of(bank, dim);
+                KnnSearch pruned = new KnnSearch(b, KernelBackend.ND4J, null, KnnSearch.DEFAULT_RESIDENT_BYTES, 8);
+                KnnSearch exhaustive = new KnnSearch(b, KernelBackend.ND4J, null, KnnSearch.DEFAULT_RESIDENT_BYTES, 0)) {
+            assertEquals(false, exhaustive.isPruned());
+            KnnSearch.Result a = pruned.search(q, 200, 2);
+            KnnSearch.Result e = exhaustive.search(q, 200, 2);
+            assertEquals(5, a.index(0, 0));
+            assertEquals(2005, a.index(0, 1));
+            assertEquals(0f, a.distance(0, 1), 0f);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(e.index(i, 0), a.index(i, 0), "query " + i);
+                assertEquals(e.distance(i, 0), a.distance(i, 0), 1e-4f * Math.max(1, e.distance(i, 0)));
+            }
+            assertThrows(IllegalArgumentException.class, () -> new KnnSearch(b, KernelBackend.ND4J, null,
+                    KnnSearch.DEFAULT_RESIDENT_BYTES, dim));
+        }
+    }
+
     @Test
     void aQueryInTheBankIsItsOwnNearestNeighbour() {
         float[] bank = {1, 2, 3, 4, 5, 6, 1, 2.5f};
