@@ -31,7 +31,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * the best distance found so far, starting from the rows with the smallest bounds. The result is the same
  * exact k-NN as the exhaustive search (up to float rounding of the distances); on patch features, whose
  * variance sits in few directions, well under 1 % of the rows survive. A query whose survivors exceed
- * 1/{@value #DENSE_FRACTION} of the bank (features without such structure) is searched exhaustively instead.
+ * 1/{@value #DENSE_FRACTION} of the bank (features without such structure) is searched exhaustively instead,
+ * and after a search where most queries were such, the next {@value #EXHAUSTIVE_AFTER_DENSE} searches skip the
+ * bound altogether. Either way the result is the exact k-NN.
  *
  * <p>Not thread-safe: use one instance per thread (they may share the bank).
  */
@@ -45,7 +47,9 @@ public final class KnnSearch implements AutoCloseable {
     /** Most bound values held at once by the pruned search (64 MiB of floats). */
     private static final int BOUND_VALUES = 16 << 20;
     /** A query whose surviving rows exceed 1/DENSE_FRACTION of the bank is searched exhaustively. */
-    static final int DENSE_FRACTION = 32;
+    static final int DENSE_FRACTION = 64;
+    /** After a search where most queries were dense, this many searches skip the bound (then it is retried). */
+    private static final int EXHAUSTIVE_AFTER_DENSE = 15;
 
     private final PatchMatrix bank;
     private final KernelBackend backend;
@@ -57,6 +61,7 @@ public final class KnnSearch implements AutoCloseable {
     private final List<NDArray> djlNorms = new ArrayList<>();
     private final List<FloatBuffer> residentRows = new ArrayList<>();
     private final ProjectionBound bound;
+    private int exhaustiveSearchesLeft;
 
     /**
      * Nearest bank rows of each query, nearest first.
@@ -189,12 +194,17 @@ public final class KnnSearch implements AutoCloseable {
         int[] idx = new int[count * k];
         Arrays.fill(dist, Float.POSITIVE_INFINITY);
         Arrays.fill(idx, -1);
-        if (bound != null) {
+        if (bound != null && exhaustiveSearchesLeft == 0) {
             int chunk = (int) Math.max(1, Math.min(QUERY_CHUNK, BOUND_VALUES / bank.rows()));
+            int dense = 0;
             for (int start = 0; start < count; start += chunk) {
-                searchPruned(queries, start, Math.min(chunk, count - start), k, dist, idx);
+                dense += searchPruned(queries, start, Math.min(chunk, count - start), k, dist, idx);
+            }
+            if (2 * dense > count) {
+                exhaustiveSearchesLeft = EXHAUSTIVE_AFTER_DENSE;
             }
         } else {
+            exhaustiveSearchesLeft = Math.max(0, exhaustiveSearchesLeft - 1);
             searchExhaustive(queries, count, k, dist, idx);
         }
         for (int i = 0; i < dist.length; i++) {
@@ -225,8 +235,12 @@ public final class KnnSearch implements AutoCloseable {
         }
     }
 
-    /** Queries {@code [start, start + rows)} by bound pruning; dense queries go to the exhaustive search. */
-    private void searchPruned(float[] queries, int start, int rows, int k, float[] dist, int[] idx) {
+    /**
+     * Queries {@code [start, start + rows)} by bound pruning; dense queries go to the exhaustive search.
+     *
+     * @return the number of dense queries
+     */
+    private int searchPruned(float[] queries, int start, int rows, int k, float[] dist, int[] idx) {
         int dim = bank.dim();
         int n = (int) bank.rows();
         ProjectionBound.Queries pq;
@@ -259,13 +273,14 @@ public final class KnnSearch implements AutoCloseable {
                 System.arraycopy(j, t * k, idx, (start + denseRows[t]) * k, k);
             }
         }
+        return denseRows.length;
     }
 
     /**
      * One query by bound pruning: exact distances to the {@code seeds} (the rows with the smallest bounds)
      * set a radius; every other row whose bound is within the radius is measured, shrinking it.
      *
-     * @return false (leaving the output untouched) when more than {@code cap} rows need measuring
+     * @return false (leaving the output untouched) when more than {@code cap} rows are within the first radius
      */
     private boolean searchOne(float[] queries, int q, int[] seeds, float[] bounds, int b, int n, int k, int cap,
             float[] dist, int[] idx, int out) {
@@ -277,12 +292,16 @@ public final class KnnSearch implements AutoCloseable {
             insertExact(best, rows, squaredDistance(queries, q, r), r);
             bounds[b + r] = Float.POSITIVE_INFINITY;
         }
-        int measured = k;
+        // Count before measuring: a scan is cheap, an exact distance costs about 50 GEMM-row equivalents.
+        double radius = best[k - 1];
+        int survivors = 0;
+        for (int j = 0; j < n; j++) {
+            if (bounds[b + j] <= radius && ++survivors > cap) {
+                return false;
+            }
+        }
         for (int j = 0; j < n; j++) {
             if (bounds[b + j] <= best[k - 1]) {
-                if (++measured > cap) {
-                    return false;
-                }
                 insertExact(best, rows, squaredDistance(queries, q, j), j);
             }
         }

@@ -126,7 +126,9 @@ class KnnSearchTest {
                     300, 1));
             assertAgreesWithBruteForce(structuredQueries, 300, structuredBank, dim, 4, pruned.search(structuredQueries,
                     300, 4));
-            // Isotropic data: the bound prunes little, queries fall back to the exhaustive search.
+            // Isotropic data: the bound prunes little, queries fall back to the exhaustive search, and the
+            // next search skips the bound.
+            assertAgreesWithBruteForce(flatQueries, 100, flatBank, dim, 2, flat.search(flatQueries, 100, 2));
             assertAgreesWithBruteForce(flatQueries, 100, flatBank, dim, 2, flat.search(flatQueries, 100, 2));
         }
     }
