@@ -314,6 +314,26 @@ public final class TorchScriptBackbone implements FeatureExtractor {
                 x -> block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false), keep, device);
     }
 
+    /**
+     * Runs the module with autograd as the calling thread has it (on inside a DJL {@code GradientCollector}),
+     * for methods that need gradients with respect to the input (MKD's localization). Unlike
+     * {@link #extract}, intermediate activations are not freed early: they stay in the input's manager, which
+     * the caller closes. The weights stay frozen (TorchScript parameters do not require gradients).
+     *
+     * @param input float32 NCHW batch on {@link #device()}
+     * @return the requested layers' maps, in {@link #layers()} order
+     */
+    public NDList forwardWithGradients(NDArray input) {
+        NDList out = block.forward(new ParameterStore(input.getManager(), false), new NDList(input), false);
+        NDList kept = new NDList();
+        for (int i = 0; i < out.size(); i++) {
+            if (keep.get(i) != null) {
+                kept.add(out.get(i));
+            }
+        }
+        return kept;
+    }
+
     @Override
     public List<String> layers() {
         return layers;
