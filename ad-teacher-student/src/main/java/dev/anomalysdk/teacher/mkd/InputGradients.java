@@ -1,18 +1,29 @@
 package dev.anomalysdk.teacher.mkd;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import dev.anomalysdk.teacher.NoGrad;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * MKD's localization: the gradient of each image's loss with respect to its input pixels ("vanilla"
- * back-propagation, the official code's {@code gradients} method), turned into a map as the official code
- * does ({@code convert_to_grayscale}): absolute values summed over the colour channels, then optionally
- * scaled per image so its minimum is 0 and its 99th percentile 1, clipped to [0, 1].
+ * MKD's localization: the gradient of each image's loss with respect to its input pixels, either plain
+ * ("vanilla", the official code's {@code gradients} method) or guided through the cloner (its default
+ * {@code gbp}), turned into a map as the official code does ({@code convert_to_grayscale}): absolute
+ * values summed over the colour channels, then optionally scaled per image so its minimum is 0 and its
+ * 99th percentile 1, clipped to [0, 1].
+ *
+ * <p>DJL's PyTorch engine allows one gradient collector at a time in the whole JVM (it throws otherwise),
+ * so computations here hold a JVM-wide lock: MKD predictions of different detector instances run one at a
+ * time, and must not overlap a training run of another detector.
  */
 final class InputGradients {
+    private static final Object COLLECTOR_LOCK = new Object();
+
     private InputGradients() {}
 
     /**
@@ -32,14 +43,57 @@ final class InputGradients {
      * @return the losses and the input gradient
      */
     static Result compute(NDArray input, UnaryOperator<NDArray> perSampleLoss) {
-        input.setRequiresGradient(true);
-        NDArray losses;
-        try (GradientCollector gc = input.getManager().getEngine().newGradientCollector()) {
-            losses = perSampleLoss.apply(input);
-            gc.backward(losses.sum());
+        synchronized (COLLECTOR_LOCK) {
+            input.setRequiresGradient(true);
+            NDArray losses;
+            try (GradientCollector gc = input.getManager().getEngine().newGradientCollector()) {
+                losses = perSampleLoss.apply(input);
+                gc.backward(losses.sum());
+            }
+            return result(losses, input.getGradient());
         }
+    }
+
+    /**
+     * Like {@link #compute} with MKD's loss, but the part of the gradient that flows through the cloner is
+     * guided ({@link VggNetwork#guidedBackward}); the part through the source stays plain, as in the official
+     * code, whose guided hooks sit on the cloner's ReLUs only.
+     *
+     * @param input NCHW batch; its manager receives every intermediate array
+     * @param source the source's compared maps of an input (differentiable)
+     * @param cloner the cloner, parameters frozen
+     * @param lambda the loss's weight of the squared-difference term
+     * @return the per-sample losses and the input gradient
+     */
+    static Result guided(NDArray input, Function<NDArray, NDList> source, VggNetwork cloner, float lambda) {
+        synchronized (COLLECTOR_LOCK) {
+            List<NDArray> acts;
+            try (NoGrad g = NoGrad.enter()) {
+                acts = cloner.trace(input);
+            }
+            // The cloner's outputs enter the loss as leaves, so one backward pass gives their gradients.
+            NDList taps = new NDList();
+            for (int p : cloner.tapPositions()) {
+                NDArray t = acts.get(p).stopGradient();
+                t.setRequiresGradient(true);
+                taps.add(t);
+            }
+            NDArray x = input.stopGradient();
+            x.setRequiresGradient(true);
+            NDArray losses;
+            try (GradientCollector gc = input.getManager().getEngine().newGradientCollector()) {
+                losses = MkdLoss.perSample(source.apply(x), taps, lambda);
+                gc.backward(losses.sum());
+            }
+            NDArray throughSource = x.getGradient();
+            NDArray throughCloner = cloner.guidedBackward(acts, taps.stream().map(NDArray::getGradient).toList());
+            return result(losses, throughSource.add(throughCloner));
+        }
+    }
+
+    private static Result result(NDArray losses, NDArray gradient) {
         return new Result(losses.toType(DataType.FLOAT32, false).toFloatArray(),
-                input.getGradient().toType(DataType.FLOAT32, false).toFloatArray());
+                gradient.toType(DataType.FLOAT32, false).toFloatArray());
     }
 
     /**

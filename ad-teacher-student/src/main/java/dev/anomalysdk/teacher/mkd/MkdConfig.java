@@ -11,7 +11,7 @@ import java.util.List;
  * loss_functions.py): VGG-16 source, the small cloner ({@code cfg 'B'}, inner width 16), blocks 2-5 compared,
  * 128 px input without normalization (the official loader only scales to [0, 1]), Adam with learning rate
  * 1e-3, batch 64, 601 epochs (the config's {@code num_epochs} for MVTec AD; its loop runs one pass more),
- * lambda 0.5, gradient maps normalized per image and smoothed with a Gaussian of sigma 4.
+ * lambda 0.5, maps from guided back-propagation, normalized per image and smoothed with a Gaussian of sigma 4.
  */
 final class MkdConfig {
     /** How the gradient map is scaled. */
@@ -20,6 +20,14 @@ final class MkdConfig {
         PER_IMAGE,
         /** Raw summed absolute gradients, comparable between images. */
         NONE
+    }
+
+    /** How the input gradient is computed. */
+    enum Localization {
+        /** Guided back-propagation through the cloner (official default {@code gbp}). */
+        GUIDED,
+        /** Plain input gradient (official {@code gradients}). */
+        GRADIENTS
     }
 
     static final Param<String> BACKBONE = Param.ofString("backbone", "vgg16", s -> !s.isBlank(),
@@ -44,6 +52,9 @@ final class MkdConfig {
             "Weight of the squared-difference term against the direction term (official MVTec AD: 0.5)");
     static final Param<Double> MAX_MINUTES = Param.ofDouble("max_minutes", 0.0, 0.0, 1e6,
             "Wall-clock training budget in minutes (0 = none); the run stops at the budget or after the epochs");
+    static final Param<Localization> LOCALIZATION = Param.ofEnum("localization", Localization.class,
+            Localization.GUIDED, "Input gradient for the map: guided (official gbp: guided back-propagation "
+                    + "through the cloner) or gradients (plain back-propagation)");
     static final Param<MapNormalization> MAP_NORMALIZATION = Param.ofEnum("map_normalization",
             MapNormalization.class, MapNormalization.PER_IMAGE,
             "Gradient map scaling: per_image (official: min to 0, 99th percentile to 1) or none");
@@ -56,7 +67,7 @@ final class MkdConfig {
             "Where source and cloner run; auto picks the first GPU when DJL has CUDA natives");
 
     static final List<Param<?>> ALL = List.of(BACKBONE, BLOCKS, CLONER_WIDTH, IMAGE_SIZE, EPOCHS, BATCH_SIZE,
-            LEARNING_RATE, LAMBDA, MAX_MINUTES, MAP_NORMALIZATION, BLUR_SIGMA, SEED, DEVICE);
+            LEARNING_RATE, LAMBDA, MAX_MINUTES, LOCALIZATION, MAP_NORMALIZATION, BLUR_SIGMA, SEED, DEVICE);
 
     private final Config config;
 
@@ -108,6 +119,10 @@ final class MkdConfig {
 
     double maxMinutes() {
         return config.get(MAX_MINUTES);
+    }
+
+    Localization localization() {
+        return config.get(LOCALIZATION);
     }
 
     MapNormalization mapNormalization() {

@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
@@ -44,15 +43,13 @@ import org.slf4j.LoggerFactory;
  * difference, summed over the blocks ({@link MkdLoss}). The image score is that loss for the image. The
  * anomaly map is the gradient of the image's loss with respect to its pixels, absolute, summed over colour
  * channels, scaled per image between its minimum and 99th percentile and smoothed with a Gaussian (sigma 4)
- * ({@link InputGradients}).
+ * ({@link InputGradients}). By default the gradient is guided through the cloner, as the official
+ * {@code gbp} method (only positive gradients pass the cloner's ReLUs; plain through the source);
+ * {@code localization=gradients} gives the plain gradient (official {@code gradients}).
  *
- * <p>The official code's default localization is guided back-propagation through the cloner ({@code gbp}:
- * only positive gradients pass its ReLUs); this detector computes the plain input gradient, which the
- * official code offers as {@code gradients}. DJL's PyTorch engine has no hook to change a ReLU's backward
- * pass, so guided back-propagation is not available.
- *
- * <p>Prediction runs a backward pass per batch, so it costs about three forward passes. Thread safety:
- * see {@link BaseDetector}.
+ * <p>Prediction runs backward passes, so it costs several forward passes. Thread safety: see
+ * {@link BaseDetector}; in addition, DJL allows one gradient collector per JVM, so predictions of all MKD
+ * detectors in a JVM run one at a time, and must not overlap another detector's training.
  */
 public final class MkdDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(MkdDetector.class);
@@ -140,8 +137,10 @@ public final class MkdDetector extends BaseDetector {
     protected List<RawOutput> scoreBatch(List<ImageData> images) {
         try (NDManager scope = manager().newSubManager(clonerModel.getNDManager().getDevice())) {
             NDArray input = preprocessing().toTensor(images, scope);
-            InputGradients.Result r = InputGradients.compute(input, x -> MkdLoss.perSample(source.features(x),
-                    cloner.forward(new ParameterStore(scope, false), new NDList(x), false), cfg.lambda()));
+            InputGradients.Result r = cfg.localization() == MkdConfig.Localization.GUIDED
+                    ? InputGradients.guided(input, source::features, cloner, cfg.lambda())
+                    : InputGradients.compute(input, x -> MkdLoss.perSample(source.features(x), cloner.features(x),
+                            cfg.lambda()));
             int c = Math.toIntExact(input.getShape().get(1));
             int h = Math.toIntExact(input.getShape().get(2));
             int w = Math.toIntExact(input.getShape().get(3));

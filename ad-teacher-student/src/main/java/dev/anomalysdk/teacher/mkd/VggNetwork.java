@@ -11,11 +11,15 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.anomalysdk.teacher.ResNetBlocks;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A VGG-style feature stack as DJL blocks: five blocks of 3x3 convolutions (padding 1) with ReLU, each
@@ -35,24 +39,37 @@ final class VggNetwork extends AbstractBlock {
     static final int[] CONVS_PER_BLOCK = {2, 2, 3, 3, 3};
     private final List<Block> stages = new ArrayList<>();
     private final List<Integer> taps;
+    /** Every layer in order (convolutions, batch norms, ReLUs, max-pools), for guided back-propagation. */
+    private final List<Block> layers = new ArrayList<>();
+    private final Set<Block> relus = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** For each tap, the index in {@link #trace} of its activation. */
+    private final List<Integer> tapPositions = new ArrayList<>();
 
     private VggNetwork(int[][] widths, boolean batchNorm, boolean bias, List<Integer> taps) {
         super(VERSION);
         this.taps = List.copyOf(taps);
         int deepest = taps.stream().mapToInt(Integer::intValue).max().orElseThrow();
         for (int b = 0; b < deepest; b++) {
-            SequentialBlock stage = new SequentialBlock();
+            List<Block> blockLayers = new ArrayList<>();
             for (int i = 0; i < widths[b].length; i++) {
-                stage.add(Conv2d.builder().setFilters(widths[b][i]).setKernelShape(new Shape(3, 3))
+                blockLayers.add(Conv2d.builder().setFilters(widths[b][i]).setKernelShape(new Shape(3, 3))
                         .optPadding(new Shape(1, 1)).optBias(bias).build());
                 // The official cloner skips batch norm on the convolution just before each max-pool.
                 if (batchNorm && i < widths[b].length - 1) {
-                    stage.add(ResNetBlocks.bn());
+                    blockLayers.add(ResNetBlocks.bn());
                 }
-                stage.add(Activation::relu);
+                Block relu = Activation.reluBlock();
+                relus.add(relu);
+                blockLayers.add(relu);
             }
-            stage.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+            blockLayers.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
+            SequentialBlock stage = new SequentialBlock();
+            blockLayers.forEach(stage::add);
             stages.add(addChildBlock("block" + (b + 1), stage));
+            layers.addAll(blockLayers);
+            if (taps.contains(b + 1)) {
+                tapPositions.add(layers.size());
+            }
         }
     }
 
@@ -134,5 +151,62 @@ final class VggNetwork extends AbstractBlock {
     /** @return {@code forward} in inference mode with parameters used in place */
     NDList features(NDArray input) {
         return forward(new ParameterStore(input.getManager(), false), new NDList(input), false);
+    }
+
+    /**
+     * Runs the network layer by layer in inference mode, keeping every activation (call with autograd off).
+     *
+     * @param input NCHW input; the activations go to its manager
+     * @return element 0 the input, element {@code k + 1} the output of layer {@code k}
+     */
+    List<NDArray> trace(NDArray input) {
+        ParameterStore store = new ParameterStore(input.getManager(), false);
+        List<NDArray> acts = new ArrayList<>(layers.size() + 1);
+        acts.add(input);
+        for (Block layer : layers) {
+            acts.add(layer.forward(store, new NDList(acts.get(acts.size() - 1)), false).singletonOrThrow());
+        }
+        return acts;
+    }
+
+    /** @return for each tap (shallow to deep), the index of its activation in {@link #trace} */
+    List<Integer> tapPositions() {
+        return tapPositions;
+    }
+
+    /**
+     * Guided back-propagation (Springenberg et al., 2015) of gradients given at the taps down to the input:
+     * through convolutions, batch norms and max-pools the exact vector-Jacobian product (one small autograd
+     * pass per layer, parameters frozen), through each ReLU only the positive part of the gradient, and
+     * only where the ReLU's output is positive. DJL cannot override a ReLU's backward pass inside one
+     * autograd graph, hence the layer-by-layer walk. Must not run inside another gradient collector.
+     *
+     * @param acts the activations from {@link #trace}
+     * @param tapGradients gradients of the loss with respect to each tap's activation, shallow to deep
+     * @return the guided gradient with respect to the input, in the input's manager
+     */
+    NDArray guidedBackward(List<NDArray> acts, List<NDArray> tapGradients) {
+        NDArray input = acts.get(0);
+        ParameterStore store = new ParameterStore(input.getManager(), false);
+        NDArray g = null;
+        for (int k = layers.size() - 1; k >= 0; k--) {
+            int tap = tapPositions.indexOf(k + 1);
+            if (tap >= 0) {
+                g = g == null ? tapGradients.get(tap) : g.add(tapGradients.get(tap));
+            }
+            Block layer = layers.get(k);
+            if (relus.contains(layer)) {
+                g = g.maximum(0f).mul(acts.get(k + 1).gt(0f).toType(g.getDataType(), false));
+                continue;
+            }
+            NDArray in = acts.get(k).stopGradient();
+            in.setRequiresGradient(true);
+            try (GradientCollector gc = input.getManager().getEngine().newGradientCollector()) {
+                NDArray out = layer.forward(store, new NDList(in), false).singletonOrThrow();
+                gc.backward(out.mul(g).sum());
+            }
+            g = in.getGradient();
+        }
+        return g;
     }
 }

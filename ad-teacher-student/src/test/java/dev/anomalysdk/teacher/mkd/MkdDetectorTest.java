@@ -2,6 +2,7 @@ package dev.anomalysdk.teacher.mkd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +15,9 @@ import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.teacher.TestData;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +103,24 @@ class MkdDetectorTest {
             ImageData img = some.get(0).loadImage();
             assertArrayEquals(trained.predict(img).map().values(), loaded.predict(img).map().values());
             assertEquals(trained.calibration(), loaded.calibration());
+        }
+    }
+
+    @Test
+    void plainGradientsChangeTheMapButNotTheScore() throws IOException {
+        // The same saved networks read back with localization=gradients (edited in the manifest's config).
+        Path dir = tmp.resolve("mkd-gradients");
+        trained.save(dir);
+        Path manifest = dir.resolve("manifest.json");
+        String json = Files.readString(manifest);
+        String edited = json.replaceFirst("(\"localization\"\\s*:\\s*)\"guided\"", "$1\"gradients\"");
+        assertFalse(json.equals(edited), "manifest records the localization");
+        Files.writeString(manifest, edited);
+        List<Sample> some = split.test().subList(split.test().size() - 3, split.test().size());
+        try (Detector plain = Detectors.load(dir)) {
+            assertArrayEquals(TestData.scores(trained, some), TestData.scores(plain, some), 1e-6f);
+            ImageData img = some.get(0).loadImage();
+            assertFalse(Arrays.equals(trained.predict(img).map().values(), plain.predict(img).map().values()));
         }
     }
 
