@@ -15,7 +15,6 @@ import dev.anomalysdk.core.training.TrainingLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.FloatBuffer;
-import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,49 +24,6 @@ class BuildingBlocksTest {
         TestData.singleThreaded();
     }
 
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return v;
-    }
-
-    @Test
-    void deconv2x2IsATransposedConvolutionWithKernelAndStrideTwo() {
-        // y[o, 2h+i, 2w+j] = sum_c x[c, h, w] * W[c, o, i, j], with W read from the block's 1x1 weight
-        // ([4*out, in, 1, 1], rows ordered (o, i, j)) and the sum computed here in plain Java.
-        int in = 3;
-        int out = 2;
-        int h = 2;
-        int w = 3;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Block b = ResNetBlocks.deconv2x2(out);
-            TrainingLoop.initialize(b, m, 7, new Shape(1, in, h, w));
-            float[] weight = b.getParameters().get(0).getValue().getArray().toFloatArray();
-            float[] x = random(in * h * w, 1);
-            float[] y = b.forward(new ParameterStore(m, false), new NDList(m.create(x, new Shape(1, in, h, w))), false)
-                    .singletonOrThrow().toFloatArray();
-            float[] expected = new float[out * 2 * h * 2 * w];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < 2; i++) {
-                    for (int j = 0; j < 2; j++) {
-                        for (int yy = 0; yy < h; yy++) {
-                            for (int xx = 0; xx < w; xx++) {
-                                double s = 0;
-                                for (int c = 0; c < in; c++) {
-                                    s += x[(c * h + yy) * w + xx] * weight[((o * 2 + i) * 2 + j) * in + c];
-                                }
-                                expected[(o * 2 * h + 2 * yy + i) * 2 * w + 2 * xx + j] = (float) s;
-                            }
-                        }
-                    }
-                }
-            }
-            assertArrayEquals(expected, y, 1e-5f);
-        }
-    }
 
     private static float[] npy(String name) throws IOException {
         try (InputStream in = BuildingBlocksTest.class.getResourceAsStream("/deconv/" + name)) {
