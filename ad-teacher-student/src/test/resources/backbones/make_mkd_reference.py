@@ -5,7 +5,8 @@
 For a fixed input x in [0, 1] (2 x 3 x 32 x 32, seed 7), the tiny VGG source's maps f_l(x) are compared with
 fixed targets t_l = 0.5 * f_l(x) + 0.1 (computed once, no gradient) by MKD's per-sample loss
 sum_l [1 - cos(flat f_l, flat t_l) + 0.5 * mean((f_l - t_l)^2)]; writes x, the two losses and the gradient
-of their sum with respect to x.
+of their sum with respect to x. Also writes the fixture's convolution weights and biases, flattened and
+concatenated in module order (conv weight [out, in, 3, 3], then bias), for the built-in VGG-16's parity test.
 """
 import os
 
@@ -27,4 +28,6 @@ loss.sum().backward()
 np.save(os.path.join(here, "mkd_input.npy"), x.detach().numpy().astype(np.float32))
 np.save(os.path.join(here, "mkd_expected_loss.npy"), loss.detach().numpy().astype(np.float32))
 np.save(os.path.join(here, "mkd_expected_grad.npy"), x.grad.numpy().astype(np.float32))
+params = [t.detach().reshape(-1) for name, t in model.named_parameters()]
+np.save(os.path.join(here, "tiny_vgg16_params.npy"), torch.cat(params).numpy().astype(np.float32))
 print("losses", loss.detach().numpy(), "gradient norm", float(x.grad.norm()))

@@ -8,7 +8,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import dev.anomalysdk.core.BaseDetector;
 import dev.anomalysdk.core.Detector;
 import dev.anomalysdk.core.Detectors;
@@ -22,7 +24,9 @@ import dev.anomalysdk.teacher.TestData;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,6 +75,35 @@ class MkdTorchScriptSourceTest {
             }
             assertTrue(max > 0);
             assertArrayEquals(grad, r.gradient(), 1e-3f * max);
+        }
+    }
+
+    @Test
+    void theBuiltInVgg16WithTheFixturesWeightsGivesTheSameMapsAsTheTorchvisionLayout() throws IOException {
+        // The fixture is torchvision's VGG-16 feature layout; copying its weights (module order) into the
+        // built-in network must reproduce its max-pooled block outputs.
+        float[] params = npy("tiny_vgg16_params.npy").data();
+        Npy.Array input = npy("mkd_input.npy");
+        VggNetwork net = VggNetwork.source(4, List.of(2, 3, 4, 5));
+        try (MkdSource source = MkdSource.open(fixture.toString(), List.of(2, 3, 4, 5), 0, Device.cpu(), 32);
+                NDManager m = NDManager.newBaseManager(Device.cpu()); NoGrad g = NoGrad.enter()) {
+            net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            int offset = 0;
+            for (Parameter p : net.getParameters().values()) {
+                NDArray a = p.getArray();
+                int n = Math.toIntExact(a.size());
+                a.set(FloatBuffer.wrap(Arrays.copyOfRange(params, offset, offset + n)));
+                offset += n;
+            }
+            assertEquals(params.length, offset, "every fixture weight used once");
+            NDArray x = m.create(input.data(), new Shape(input.shape()));
+            NDList theirs = source.features(x);
+            NDList ours = net.features(x);
+            assertEquals(4, ours.size());
+            for (int i = 0; i < ours.size(); i++) {
+                assertEquals(theirs.get(i).getShape(), ours.get(i).getShape());
+                assertArrayEquals(theirs.get(i).toFloatArray(), ours.get(i).toFloatArray(), 1e-5f, "block " + (i + 2));
+            }
         }
     }
 
