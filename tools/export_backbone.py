@@ -34,10 +34,19 @@ Models
                         tokens dropped) via timm's forward_intermediates.
   --tiny                a small torchvision-style ResNet built here (widths 8-16-32-64, one BasicBlock per
                         stage, about 75k parameters) for test fixtures; always randomly initialized.
+  --tiny-vgg            a VGG-16 feature stack with torchvision's layout and module names (features.0 ..
+                        features.30) but widths 4-8-16-32-32 (about 60k parameters), for MKD test fixtures;
+                        always randomly initialized. For MKD's blocks 2-5 use
+                        --layers features.9 features.16 features.23 features.30.
   --tiny-vit            a small ViT built here (patch 14, width 32, 2 pre-norm blocks, final LayerNorm) for
                         AnomalyDINO test fixtures; --layers must be the single name "tokens". Scripted (not
                         traced), so it accepts any input whose sides are multiples of 14; returns the patch
                         tokens as an NCHW grid. Always randomly initialized.
+
+VGG-16 for MKD (the max-pooled outputs of blocks 2-5, the layers MKD's loss compares):
+
+    python tools/export_backbone.py --model vgg16 --layers features.9 features.16 features.23 features.30 \
+        --image-size 128 --out vgg16.pt
 
 DINOv2 for AnomalyDINO (patch tokens of the last block, after the final norm, as DINOv2's
 get_intermediate_layers returns them):
@@ -122,6 +131,24 @@ class TinyResNet(nn.Module):
     def forward(self, x):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
+
+class TinyVgg(nn.Module):
+    """torchvision's VGG-16 feature stack (13 conv3x3+ReLU, 5 max-pools; same indices in ``features``) with
+    widths divided by 16."""
+
+    def __init__(self, widths=(4, 8, 16, 32, 32)):
+        super().__init__()
+        layers, cin = [], 3
+        for w, n in zip(widths, (2, 2, 3, 3, 3)):
+            for _ in range(n):
+                layers += [nn.Conv2d(cin, w, 3, padding=1), nn.ReLU(inplace=True)]
+                cin = w
+            layers.append(nn.MaxPool2d(2, 2))
+        self.features = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.features(x)
 
 
 class _TinyVitBlock(nn.Module):
@@ -274,6 +301,7 @@ def main(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="torchvision model name, or timm:<name>")
     p.add_argument("--tiny", action="store_true", help="tiny torchvision-style ResNet for test fixtures")
+    p.add_argument("--tiny-vgg", action="store_true", help="tiny VGG-16 layout for MKD test fixtures")
     p.add_argument("--tiny-vit", action="store_true", help="tiny ViT (patch 14) for test fixtures")
     p.add_argument("--vit-norm", action="store_true", help="timm ViTs: apply the final norm to the tokens")
     p.add_argument("--layers", nargs="+", required=True, help="layers to return, shallow to deep")
@@ -285,15 +313,16 @@ def main(argv=None):
     p.add_argument("--expected-dir", default=None, help="save a fixed input and its outputs as .npy")
     args = p.parse_args(argv)
 
-    if [bool(args.model), args.tiny, args.tiny_vit].count(True) != 1:
-        p.error("give exactly one of --model, --tiny or --tiny-vit")
+    if [bool(args.model), args.tiny, args.tiny_vgg, args.tiny_vit].count(True) != 1:
+        p.error("give exactly one of --model, --tiny, --tiny-vgg or --tiny-vit")
     torch.manual_seed(args.seed)
-    if args.tiny:
-        base = TinyResNet()
+    if args.tiny or args.tiny_vgg:
+        base = TinyResNet() if args.tiny else TinyVgg()
         from torchvision.models.feature_extraction import create_feature_extractor
         wrapped = TupleOutputs(create_feature_extractor(base, return_nodes={l: l for l in args.layers}),
                                args.layers)
-        arch, tag, mean, std, pretrained = "tiny_resnet", None, IMAGENET_MEAN, IMAGENET_STD, False
+        arch = "tiny_resnet" if args.tiny else "tiny_vgg16"
+        tag, mean, std, pretrained = None, IMAGENET_MEAN, IMAGENET_STD, False
     elif args.tiny_vit:
         if args.layers != ["tokens"]:
             p.error("--tiny-vit returns one output; use --layers tokens")

@@ -10,6 +10,7 @@ import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.data.SyntheticDataset;
 import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.teacher.mkd.MkdDetector;
 import dev.anomalysdk.teacher.reversedistillation.ReverseDistillationDetector;
 import dev.anomalysdk.teacher.stfpm.StfpmDetector;
 import java.io.IOException;
@@ -71,8 +72,16 @@ public final class TeacherStudentBenchmark {
         DatasetSplit split = DatasetReaders.byName("mvtec").read(root, SyntheticDataset.TEXTURE);
         try (Detector d = Detectors.create(args[0], settings)) {
             d.fit(Detector.FitData.of(split.train(), split.test()), ProgressListener.NONE);
-            TrainingLoop.Result r = d instanceof ReverseDistillationDetector rd ? rd.trainingResult()
-                    : ((StfpmDetector) d).trainingResult();
+            TrainingLoop.Result r;
+            if (d instanceof ReverseDistillationDetector rd) {
+                r = rd.trainingResult();
+            } else if (d instanceof StfpmDetector st) {
+                r = st.trainingResult();
+            } else if (d instanceof MkdDetector mkd) {
+                r = mkd.trainingResult();
+            } else {
+                throw new IllegalArgumentException(args[0] + " is no teacher-student detector");
+            }
             int batch = Integer.parseInt(d.config().asStrings().get("batch_size"));
             int perStep = Math.min(batch, split.train().size());
             List<TrainingLoop.EpochLog> e = r.epochs();

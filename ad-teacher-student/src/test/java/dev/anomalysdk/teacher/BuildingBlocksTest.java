@@ -10,8 +10,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.anomalysdk.core.persist.Npy;
 import dev.anomalysdk.core.training.TrainingLoop;
-import java.util.Random;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -21,46 +24,59 @@ class BuildingBlocksTest {
         TestData.singleThreaded();
     }
 
-    private static float[] random(int n, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) r.nextGaussian();
+
+    private static float[] npy(String name) throws IOException {
+        try (InputStream in = BuildingBlocksTest.class.getResourceAsStream("/deconv/" + name)) {
+            return Npy.read(in, name, 1 << 16).data();
         }
-        return v;
     }
 
     @Test
-    void deconv2x2IsATransposedConvolutionWithKernelAndStrideTwo() {
-        // y[o, 2h+i, 2w+j] = sum_c x[c, h, w] * W[c, o, i, j], with W read from the block's 1x1 weight
-        // ([4*out, in, 1, 1], rows ordered (o, i, j)) and the sum computed here in plain Java.
+    void deconv2x2MatchesPyTorchsConvTranspose2dWithTheSameWeights() throws IOException {
+        // Reference from PyTorch (resources/deconv/make_reference.py): ConvTranspose2d(3, 2, kernel_size=2,
+        // stride=2, bias=False), as the official RD decoder uses it, with its weight W in PyTorch's layout
+        // [in, out, 2, 2]. A naive loop out[o, 2i+a, 2j+b] = sum_c x[c, i, j] W[c, o, a, b] must give the same,
+        // and so must our block after copying W into its 1x1 weight (row (o, a, b), column c).
         int in = 3;
         int out = 2;
         int h = 2;
         int w = 3;
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            Block b = ResNetBlocks.deconv2x2(out);
-            TrainingLoop.initialize(b, m, 7, new Shape(1, in, h, w));
-            float[] weight = b.getParameters().get(0).getValue().getArray().toFloatArray();
-            float[] x = random(in * h * w, 1);
-            float[] y = b.forward(new ParameterStore(m, false), new NDList(m.create(x, new Shape(1, in, h, w))), false)
-                    .singletonOrThrow().toFloatArray();
-            float[] expected = new float[out * 2 * h * 2 * w];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < 2; i++) {
-                    for (int j = 0; j < 2; j++) {
-                        for (int yy = 0; yy < h; yy++) {
-                            for (int xx = 0; xx < w; xx++) {
-                                double s = 0;
-                                for (int c = 0; c < in; c++) {
-                                    s += x[(c * h + yy) * w + xx] * weight[((o * 2 + i) * 2 + j) * in + c];
-                                }
-                                expected[(o * 2 * h + 2 * yy + i) * 2 * w + 2 * xx + j] = (float) s;
+        float[] weight = npy("weight.npy");
+        float[] x = npy("input.npy");
+        float[] expected = npy("expected.npy");
+        float[] naive = new float[out * 2 * h * 2 * w];
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < h; i++) {
+                for (int j = 0; j < w; j++) {
+                    for (int a = 0; a < 2; a++) {
+                        for (int b = 0; b < 2; b++) {
+                            double v = 0;
+                            for (int c = 0; c < in; c++) {
+                                v += x[(c * h + i) * w + j] * weight[((c * out + o) * 2 + a) * 2 + b];
                             }
+                            naive[(o * 2 * h + 2 * i + a) * 2 * w + 2 * j + b] = (float) v;
                         }
                     }
                 }
             }
+        }
+        assertArrayEquals(expected, naive, 1e-5f);
+        float[] ours = new float[4 * out * in];
+        for (int o = 0; o < out; o++) {
+            for (int a = 0; a < 2; a++) {
+                for (int b = 0; b < 2; b++) {
+                    for (int c = 0; c < in; c++) {
+                        ours[((o * 2 + a) * 2 + b) * in + c] = weight[((c * out + o) * 2 + a) * 2 + b];
+                    }
+                }
+            }
+        }
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Block block = ResNetBlocks.deconv2x2(out);
+            TrainingLoop.initialize(block, m, 7, new Shape(1, in, h, w));
+            block.getParameters().get(0).getValue().getArray().set(FloatBuffer.wrap(ours));
+            float[] y = block.forward(new ParameterStore(m, false),
+                    new NDList(m.create(x, new Shape(1, in, h, w))), false).singletonOrThrow().toFloatArray();
             assertArrayEquals(expected, y, 1e-5f);
         }
     }

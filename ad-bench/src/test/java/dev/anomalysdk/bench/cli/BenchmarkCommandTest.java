@@ -58,6 +58,7 @@ class BenchmarkCommandTest {
                 "--set", "epochs=1", "--set", "batch_size=4",
                 "--set", "reverse_distillation.backbone=resnet18:width=8",
                 "--set", "stfpm.backbone=resnet18:width=8",
+                "--set", "mkd.backbone=vgg16:width=4", "--set", "mkd.cloner_width=4",
                 "--set", "draem.recon_width=8", "--set", "draem.disc_width=8",
                 "--set", "autoencoder.width=8", "--set", "memae.width=8", "--set", "memae.memory_slots=50",
                 "--set", "nsa.widths=8,16", "--set", "nsa.crop_size=32", "--set", "nsa.validation_images=2",

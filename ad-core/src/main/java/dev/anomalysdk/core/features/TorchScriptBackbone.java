@@ -92,7 +92,10 @@ public final class TorchScriptBackbone implements FeatureExtractor {
         this.device = device;
         Model m = Model.newInstance("backbone", device, "PyTorch");
         try {
-            m.load(file, null, Map.of("mapLocation", "true"));
+            // Loaded as trainable and then frozen: DJL otherwise loads the weights as libtorch inference
+            // tensors, through which no gradient can flow to the input (forwardWithGradients).
+            m.load(file, null, Map.of("mapLocation", "true", "trainParam", "true"));
+            m.getBlock().freezeParameters(true);
         } catch (MalformedModelException | RuntimeException e) {
             m.close();
             throw new IOException("Cannot load TorchScript backbone " + file + ": " + firstLine(e), e);
@@ -312,6 +315,32 @@ public final class TorchScriptBackbone implements FeatureExtractor {
         }
         return ForwardScope.run(input,
                 x -> block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false), keep, device);
+    }
+
+    /**
+     * Runs the module with autograd as the calling thread has it (on inside a DJL {@code GradientCollector}),
+     * for methods that need gradients with respect to the input (MKD's localization). Unlike
+     * {@link #extract}, intermediate activations are not freed early: they stay in the input's manager, which
+     * the caller closes. The weights stay frozen (TorchScript parameters do not require gradients).
+     *
+     * <p>DJL runs an inference forward pass under libtorch's inference mode, whose tensors cannot take part
+     * in autograd, so this pass is a DJL training-mode call. A module traced by
+     * {@code tools/export_backbone.py} keeps the eval-mode behaviour it was traced with (batch norm with
+     * running statistics, no dropout); a scripted module with batch norm or dropout would not, and should
+     * not be used here.
+     *
+     * @param input float32 NCHW batch on {@link #device()}
+     * @return the requested layers' maps, in {@link #layers()} order
+     */
+    public NDList forwardWithGradients(NDArray input) {
+        NDList out = block.forward(new ParameterStore(input.getManager(), false), new NDList(input), true);
+        NDList kept = new NDList();
+        for (int i = 0; i < out.size(); i++) {
+            if (keep.get(i) != null) {
+                kept.add(out.get(i));
+            }
+        }
+        return kept;
     }
 
     @Override

@@ -202,6 +202,7 @@ public final class TrainingLoop {
         ParameterTracker rate = (parameterId, numUpdate) -> (float) currentRate[0];
         ai.djl.training.optimizer.Optimizer optimizer = switch (schedule.optimizer()) {
             case ADAM -> ai.djl.training.optimizer.Optimizer.adam().optLearningRateTracker(rate)
+                    .optBeta1((float) schedule.beta1()).optBeta2((float) schedule.beta2())
                     .optWeightDecays((float) schedule.weightDecay()).build();
             case SGD -> ai.djl.training.optimizer.Optimizer.sgd().setLearningRateTracker(rate)
                     .optMomentum((float) schedule.momentum()).optWeightDecays((float) schedule.weightDecay()).build();

@@ -28,14 +28,20 @@ import java.util.Locale;
  * @param momentum SGD momentum (ignored by Adam)
  * @param validateEveryEpochs run the validation every this many epochs (and after the last)
  * @param seed seeds weight initialization and, through the task, batch sampling
+ * @param beta1 Adam's decay rate of the gradient mean, in [0, 1) (ignored by SGD)
+ * @param beta2 Adam's decay rate of the squared-gradient mean, in [0, 1) (ignored by SGD)
  */
 public record TrainingSchedule(int epochs, double maxMinutes, Optimizer optimizer, double learningRate, Decay decay,
         List<Double> milestones, double gamma, double minLearningRateFraction, double weightDecay, double momentum,
-        int validateEveryEpochs, long seed) {
+        int validateEveryEpochs, long seed, double beta1, double beta2) {
+    /** Adam's default {@code beta1}. */
+    public static final double DEFAULT_BETA1 = 0.9;
+    /** Adam's default {@code beta2}. */
+    public static final double DEFAULT_BETA2 = 0.999;
 
     /** The update rule. */
     public enum Optimizer {
-        /** Adam (beta1 0.9, beta2 0.999, epsilon 1e-8). */
+        /** Adam (epsilon 1e-8; betas from the schedule, 0.9 and 0.999 by default). */
         ADAM,
         /** Stochastic gradient descent with momentum. */
         SGD
@@ -89,6 +95,20 @@ public record TrainingSchedule(int epochs, double maxMinutes, Optimizer optimize
         if (validateEveryEpochs < 1) {
             throw new IllegalArgumentException("Invalid validateEveryEpochs: " + validateEveryEpochs);
         }
+        if (!(beta1 >= 0) || beta1 >= 1) {
+            throw new IllegalArgumentException("Invalid beta1: " + beta1 + " (in [0, 1))");
+        }
+        if (!(beta2 >= 0) || beta2 >= 1) {
+            throw new IllegalArgumentException("Invalid beta2: " + beta2 + " (in [0, 1))");
+        }
+    }
+
+    /** A schedule with Adam's default betas (0.9, 0.999); see the record's components. */
+    public TrainingSchedule(int epochs, double maxMinutes, Optimizer optimizer, double learningRate, Decay decay,
+            List<Double> milestones, double gamma, double minLearningRateFraction, double weightDecay, double momentum,
+            int validateEveryEpochs, long seed) {
+        this(epochs, maxMinutes, optimizer, learningRate, decay, milestones, gamma, minLearningRateFraction, weightDecay,
+                momentum, validateEveryEpochs, seed, DEFAULT_BETA1, DEFAULT_BETA2);
     }
 
     /**
@@ -103,37 +123,47 @@ public record TrainingSchedule(int epochs, double maxMinutes, Optimizer optimize
     /** @return this schedule with a wall-clock budget (0 = none) */
     public TrainingSchedule withMaxMinutes(double minutes) {
         return new TrainingSchedule(epochs, minutes, optimizer, learningRate, decay, milestones, gamma,
-                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed);
+                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed, beta1, beta2);
     }
 
     /** @return this schedule with another optimizer and momentum (momentum is used by SGD only) */
     public TrainingSchedule withOptimizer(Optimizer kind, double sgdMomentum) {
         return new TrainingSchedule(epochs, maxMinutes, kind, learningRate, decay, milestones, gamma,
-                minLearningRateFraction, weightDecay, sgdMomentum, validateEveryEpochs, seed);
+                minLearningRateFraction, weightDecay, sgdMomentum, validateEveryEpochs, seed, beta1, beta2);
     }
 
     /** @return this schedule with a multi-step decay at the given progress fractions */
     public TrainingSchedule withMultiStep(List<Double> atFractions, double factor) {
         return new TrainingSchedule(epochs, maxMinutes, optimizer, learningRate, Decay.MULTI_STEP, atFractions, factor,
-                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed);
+                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed, beta1, beta2);
     }
 
     /** @return this schedule with another decay (milestones and gamma unchanged) */
     public TrainingSchedule withDecay(Decay kind) {
         return new TrainingSchedule(epochs, maxMinutes, optimizer, learningRate, kind, milestones, gamma,
-                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed);
+                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed, beta1, beta2);
     }
 
     /** @return this schedule with L2 weight decay */
     public TrainingSchedule withWeightDecay(double decayValue) {
         return new TrainingSchedule(epochs, maxMinutes, optimizer, learningRate, decay, milestones, gamma,
-                minLearningRateFraction, decayValue, momentum, validateEveryEpochs, seed);
+                minLearningRateFraction, decayValue, momentum, validateEveryEpochs, seed, beta1, beta2);
+    }
+
+    /**
+     * @param b1 Adam's {@code beta1}, in [0, 1)
+     * @param b2 Adam's {@code beta2}, in [0, 1)
+     * @return this schedule with other Adam betas
+     */
+    public TrainingSchedule withAdamBetas(double b1, double b2) {
+        return new TrainingSchedule(epochs, maxMinutes, optimizer, learningRate, decay, milestones, gamma,
+                minLearningRateFraction, weightDecay, momentum, validateEveryEpochs, seed, b1, b2);
     }
 
     /** @return this schedule validating every {@code n} epochs */
     public TrainingSchedule withValidateEvery(int n) {
         return new TrainingSchedule(epochs, maxMinutes, optimizer, learningRate, decay, milestones, gamma,
-                minLearningRateFraction, weightDecay, momentum, n, seed);
+                minLearningRateFraction, weightDecay, momentum, n, seed, beta1, beta2);
     }
 
     /**
@@ -174,7 +204,9 @@ public record TrainingSchedule(int epochs, double maxMinutes, Optimizer optimize
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s lr %.3g %s, %d epochs%s, seed %d", optimizer, learningRate,
+        String betas = optimizer == Optimizer.ADAM && (beta1 != DEFAULT_BETA1 || beta2 != DEFAULT_BETA2)
+                ? String.format(Locale.ROOT, " (betas %s, %s)", beta1, beta2) : "";
+        return String.format(Locale.ROOT, "%s%s lr %.3g %s, %d epochs%s, seed %d", optimizer, betas, learningRate,
                 decay.name().toLowerCase(Locale.ROOT), epochs,
                 maxMinutes > 0 ? String.format(Locale.ROOT, " or %.1f min", maxMinutes) : "", seed);
     }

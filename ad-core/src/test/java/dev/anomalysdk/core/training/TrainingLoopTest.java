@@ -179,6 +179,55 @@ class TrainingLoopTest {
     }
 
     @Test
+    void adamBetasAreValidatedAndUsed() {
+        TrainingSchedule c = TrainingSchedule.adamCosine(10, 1.0, 0);
+        assertEquals(0.9, c.beta1());
+        assertEquals(0.999, c.beta2());
+        for (double bad : new double[] {-0.1, 1.0, 1.5, Double.NaN}) {
+            IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class, () -> c.withAdamBetas(bad, 0.999));
+            assertTrue(e1.getMessage().contains("beta1"), e1.getMessage());
+            IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> c.withAdamBetas(0.5, bad));
+            assertTrue(e2.getMessage().contains("beta2"), e2.getMessage());
+        }
+        // One weight w (a bias-free 1 -> 1 linear layer on the input 1), loss w^2 / 2, so the gradient is w.
+        // Three Adam steps with beta1 0.5 and beta2 0.9, computed here in plain Java:
+        // m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, w -= lr m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps).
+        TrainingSchedule s = new TrainingSchedule(1, 0, TrainingSchedule.Optimizer.ADAM, 0.1,
+                TrainingSchedule.Decay.CONSTANT, List.of(), 0.1, 0.01, 0, 0.9, 1, 4).withAdamBetas(0.5, 0.9);
+        TrainingLoop.Task task = new TrainingLoop.Task() {
+            @Override
+            public int stepsPerEpoch() {
+                return 3;
+            }
+
+            @Override
+            public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+                return new TrainingLoop.Batch(new NDList(scope.ones(new Shape(1, 1))), new NDList());
+            }
+
+            @Override
+            public NDArray loss(NDList predictions, NDList labels) {
+                return predictions.singletonOrThrow().square().sum().div(2);
+            }
+        };
+        try (Model m = Model.newInstance("one-weight", Device.cpu())) {
+            Block block = Linear.builder().setUnits(1).optBias(false).build();
+            m.setBlock(block);
+            TrainingLoop.initialize(block, m.getNDManager(), 4, new Shape(1, 1));
+            double w = block.getParameters().get(0).getValue().getArray().getFloat();
+            TrainingLoop.fit(m, new Shape[] {new Shape(1, 1)}, s, task, null, ProgressListener.NONE);
+            double mean = 0;
+            double var = 0;
+            for (int t = 1; t <= 3; t++) {
+                mean = 0.5 * mean + 0.5 * w;
+                var = 0.9 * var + 0.1 * w * w;
+                w -= 0.1 * (mean / (1 - Math.pow(0.5, t))) / (Math.sqrt(var / (1 - Math.pow(0.9, t))) + 1e-8);
+            }
+            assertEquals(w, block.getParameters().get(0).getValue().getArray().getFloat(), 1e-5);
+        }
+    }
+
+    @Test
     void sgdAlsoTrains() {
         try (Model m = model()) {
             TrainingSchedule s = TrainingSchedule.adamCosine(10, 0.05, 2)

@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * The configuration keys of {@link ReverseDistillationDetector}, with typed access. Defaults follow the
  * official RD4AD code: Wide ResNet-50-2 teacher (layers 1-3), 256 px square input, Adam with learning rate
- * 0.005, batch 16, 200 epochs, maps summed over scales and smoothed with a Gaussian of sigma 4. One
- * difference: the official Adam uses beta1 = 0.5; the shared training loop's Adam has beta1 = 0.9.
+ * 0.005 and betas (0.5, 0.999), batch 16, 200 epochs, maps summed over scales and smoothed with a Gaussian
+ * of sigma 4.
  */
 final class ReverseDistillationConfig {
     /** Layers the teacher must return. */
@@ -48,6 +48,8 @@ final class ReverseDistillationConfig {
             "Training mini-batch size, also the inference batch size (official: 16)");
     static final Param<Double> LEARNING_RATE = Param.ofDouble(Config.LEARNING_RATE, 0.005, 1e-7, 1.0,
             "Adam learning rate, constant (official: 0.005)");
+    static final Param<Double> BETA1 = Param.ofDouble("beta1", 0.5, 0.0, 0.999,
+            "Adam beta1, the decay of the gradient mean (official: 0.5; beta2 is 0.999)");
     static final Param<Double> MAX_MINUTES = Param.ofDouble("max_minutes", 0.0, 0.0, 1e6,
             "Wall-clock training budget in minutes (0 = none); the run stops at the budget or after the epochs");
     static final Param<MapAggregation> MAP_AGGREGATION = Param.ofEnum("map_aggregation", MapAggregation.class,
@@ -61,7 +63,7 @@ final class ReverseDistillationConfig {
             "Where teacher and student run; auto picks the first GPU when DJL has CUDA natives");
 
     static final List<Param<?>> ALL = List.of(BACKBONE, STUDENT, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
-            MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
+            BETA1, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
 
     private final Config config;
 
@@ -95,6 +97,10 @@ final class ReverseDistillationConfig {
 
     double learningRate() {
         return config.get(LEARNING_RATE);
+    }
+
+    double beta1() {
+        return config.get(BETA1);
     }
 
     double maxMinutes() {

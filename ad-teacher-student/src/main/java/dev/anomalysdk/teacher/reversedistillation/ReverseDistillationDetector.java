@@ -103,7 +103,7 @@ public final class ReverseDistillationDetector extends BaseDetector {
         studentModel.setBlock(student);
         TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
                 TrainingSchedule.Optimizer.ADAM, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
-                0.01, 0, 0.9, 1, cfg.seed());
+                0.01, 0, 0.9, 1, cfg.seed()).withAdamBetas(cfg.beta1(), TrainingSchedule.DEFAULT_BETA2);
         training = TrainingLoop.fit(studentModel, teacherShapes(1), schedule, new Task(images), null, progress);
     }
 

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The configuration keys of {@link StfpmDetector}, with typed access. Defaults follow the official STFPM
  * code (gdwang08/STFPM main.py): ResNet-18 teacher and student, layers 1-3, 256 px square input, SGD with
- * learning rate 0.4, momentum 0.9 and weight decay 1e-4, batch 32, 100 epochs; per-layer maps multiplied.
+ * learning rate 0.4, momentum 0.9 and weight decay 1e-4, batch 32, 100 epochs; per-layer maps multiplied;
+ * 20 % of the training images held out and the epoch with the lowest mean validation map kept.
  */
 final class StfpmConfig {
     static final Param<String> BACKBONE = Param.ofString("backbone", "resnet18", s -> !s.isBlank(),
@@ -33,6 +34,9 @@ final class StfpmConfig {
             "SGD momentum (official: 0.9)");
     static final Param<Double> WEIGHT_DECAY = Param.ofDouble("weight_decay", 1e-4, 0.0, 1.0,
             "SGD L2 weight decay (official: 1e-4)");
+    static final Param<Double> VALIDATION_FRACTION = Param.ofDouble("validation_fraction", 0.2, 0.0, 0.9,
+            "Share of the training images held out for model selection: the epoch whose student gives the lowest "
+                    + "mean anomaly map on them is kept (official: 0.2); 0 keeps the last epoch");
     static final Param<Double> MAX_MINUTES = Param.ofDouble("max_minutes", 0.0, 0.0, 1e6,
             "Wall-clock training budget in minutes (0 = none); the run stops at the budget or after the epochs");
     static final Param<MapAggregation> MAP_AGGREGATION = Param.ofEnum("map_aggregation", MapAggregation.class,
@@ -46,7 +50,7 @@ final class StfpmConfig {
             "Where teacher and student run; auto picks the first GPU when DJL has CUDA natives");
 
     static final List<Param<?>> ALL = List.of(BACKBONE, LAYERS, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
-            MOMENTUM, WEIGHT_DECAY, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
+            MOMENTUM, WEIGHT_DECAY, VALIDATION_FRACTION, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
 
     private final Config config;
 
@@ -93,6 +97,10 @@ final class StfpmConfig {
 
     double weightDecay() {
         return config.get(WEIGHT_DECAY);
+    }
+
+    double validationFraction() {
+        return config.get(VALIDATION_FRACTION);
     }
 
     double maxMinutes() {

@@ -24,9 +24,12 @@ import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.teacher.AnomalyMaps;
 import dev.anomalysdk.teacher.FeatureDistance;
+import dev.anomalysdk.teacher.NoGrad;
 import dev.anomalysdk.teacher.Teachers;
 import dev.anomalysdk.teacher.TrainingImages;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,6 +47,10 @@ import java.util.Random;
  * distance is upsampled bilinearly to the shallowest layer's grid, the layers are multiplied (or summed),
  * the result is upsampled to the input size, and the image score is the map's maximum.
  *
+ * <p>Model selection as in the official code: a share of the training images ({@code validation_fraction},
+ * 0.2) is held out, and after every epoch the mean of their maps on the shallowest layer's grid is computed;
+ * the student of the epoch with the lowest mean is kept.
+ *
  * <p>The student is a {@link ResNetBackbone} with torchvision's random initialization, seeded apart from a
  * random teacher. Real use needs a pretrained teacher exported with {@code tools/export_backbone.py}.
  *
@@ -57,6 +64,7 @@ public final class StfpmDetector extends BaseDetector {
     private FeatureExtractor student;
     private TrainingLoop.Result training;
     private int trainImages;
+    private int validationImages;
 
     StfpmDetector(Config config) {
         super(StfpmProvider.NAME, config, Preprocessing.imagenet(config.get(StfpmConfig.IMAGE_SIZE), 0));
@@ -93,16 +101,24 @@ public final class StfpmDetector extends BaseDetector {
         Preprocessing expected = teacher.expectedPreprocessing(cfg.imageSize(), 0);
         setPreprocessing(new Preprocessing(expected.channels(), Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0,
                 expected.mean(), expected.std()));
-        TrainingImages images = TrainingImages.load(train, preprocessing(), cfg.batchSize(), progress);
+        // Hold out the model-selection images (official: a seeded 80/20 split of the training images).
+        List<Sample> fitSamples = new ArrayList<>(train);
+        Collections.shuffle(fitSamples, new Random(cfg.seed() + 29));
+        int held = (int) Math.floor(cfg.validationFraction() * train.size());
+        List<ImageData> selection = fitSamples.subList(0, held).stream().map(Sample::loadImage).toList();
+        fitSamples = fitSamples.subList(held, fitSamples.size());
+        validationImages = held;
+        TrainingImages images = TrainingImages.load(fitSamples, preprocessing(), cfg.batchSize(), progress);
         trainImages = images.size();
         TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
                 TrainingSchedule.Optimizer.SGD, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
                 0.01, cfg.weightDecay(), cfg.momentum(), 1, cfg.seed());
+        TrainingLoop.Validation select = selection.isEmpty() ? null : net -> -meanMap(net, selection);
         // The student's parameters stay in its own manager; the model only hosts the trainer.
         try (Model model = Model.newInstance("stfpm_student", device)) {
             model.setBlock(fresh.block());
             training = TrainingLoop.fit(model, new Shape[] {new Shape(1, 3, cfg.imageSize(), cfg.imageSize())},
-                    schedule, new Task(images, layers), null, progress);
+                    schedule, new Task(images, layers), select, progress);
         }
         fresh.setPretrained(true);
     }
@@ -151,23 +167,48 @@ public final class StfpmDetector extends BaseDetector {
         }
     }
 
+    /**
+     * @param t teacher maps by layer
+     * @param s student maps in {@code teacher.layers()} order
+     * @return per-layer distances upsampled to the shallowest layer's grid and combined (N1hw)
+     */
+    private NDArray layerMap(Map<String, NDArray> t, List<NDArray> s) {
+        NDArray map = null;
+        long gridH = -1;
+        long gridW = -1;
+        List<String> layers = teacher.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            NDArray d = FeatureDistance.normalizedSquaredDistance(t.get(layers.get(i)), s.get(i));
+            if (gridH < 0) {
+                gridH = d.getShape().get(2);
+                gridW = d.getShape().get(3);
+            }
+            map = cfg.mapAggregation().combine(map, AnomalyMaps.upsample(d, gridH, gridW, false));
+        }
+        return map;
+    }
+
+    /** Mean of the held-out images' maps on the shallowest grid, with the student in inference mode. */
+    private double meanMap(TrainingLoop.Forward studentNet, List<ImageData> images) {
+        double sum = 0;
+        long count = 0;
+        for (int i = 0; i < images.size(); i += inferenceBatchSize()) {
+            List<ImageData> chunk = images.subList(i, Math.min(images.size(), i + inferenceBatchSize()));
+            try (NDManager scope = manager().newSubManager(teacher.device()); NoGrad g = NoGrad.enter()) {
+                NDArray input = preprocessing().toTensor(chunk, scope);
+                NDArray map = layerMap(teacher.extract(input), studentNet.predict(new NDList(input)));
+                sum += map.sum().getFloat();
+                count += map.size();
+            }
+        }
+        return sum / count;
+    }
+
     @Override
     protected List<RawOutput> scoreBatch(List<ImageData> images) {
         try (NDManager scope = manager().newSubManager(teacher.device())) {
             NDArray input = preprocessing().toTensor(images, scope);
-            Map<String, NDArray> t = teacher.extract(input);
-            Map<String, NDArray> s = student.extract(input);
-            NDArray map = null;
-            long gridH = -1;
-            long gridW = -1;
-            for (String layer : teacher.layers()) {
-                NDArray d = FeatureDistance.normalizedSquaredDistance(t.get(layer), s.get(layer));
-                if (gridH < 0) {
-                    gridH = d.getShape().get(2);
-                    gridW = d.getShape().get(3);
-                }
-                map = cfg.mapAggregation().combine(map, AnomalyMaps.upsample(d, gridH, gridW, false));
-            }
+            NDArray map = layerMap(teacher.extract(input), new ArrayList<>(student.extract(input).values()));
             map = AnomalyMaps.upsample(map, input.getShape().get(2), input.getShape().get(3), false);
             return AnomalyMaps.toOutputs(map, cfg.blurSigma());
         }
@@ -196,6 +237,11 @@ public final class StfpmDetector extends BaseDetector {
         provenance.put("student", student.identity());
         if (training != null) {
             training.describe(provenance, Math.min(cfg.batchSize(), trainImages));
+            provenance.put("validation_holdout_images", validationImages);
+            if (!Double.isNaN(training.bestScore())) {
+                provenance.put("best_epoch", training.bestEpoch());
+                provenance.put("best_validation_mean_map", -training.bestScore());
+            }
         }
     }
 

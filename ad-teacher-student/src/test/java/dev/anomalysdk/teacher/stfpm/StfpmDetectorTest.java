@@ -76,6 +76,28 @@ class StfpmDetectorTest {
     }
 
     @Test
+    void theEpochWithTheLowestMeanValidationMapIsKept() {
+        // 36 training images after the calibration hold-out; 20 % of them (7, rounded down) select the epoch.
+        TrainingLoop.Result r = ((StfpmDetector) trained).trainingResult();
+        int best = -1;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (TrainingLoop.EpochLog e : r.epochs()) {
+            assertFalse(Double.isNaN(e.validationScore()), "epoch " + e.epoch() + " validated");
+            assertTrue(e.validationScore() < 0, "score = minus a mean distance map");
+            if (e.validationScore() >= bestScore) {
+                bestScore = e.validationScore();
+                best = e.epoch();
+            }
+        }
+        assertEquals(best, r.bestEpoch());
+        assertEquals(bestScore, r.bestScore());
+        var provenance = ((dev.anomalysdk.core.BaseDetector) trained).provenance();
+        assertEquals(7, provenance.path("validation_holdout_images").asInt());
+        assertEquals(best, provenance.path("best_epoch").asInt());
+        assertEquals(-bestScore, provenance.path("best_validation_mean_map").asDouble(), 1e-12);
+    }
+
+    @Test
     void aSavedModelLoadsToIdenticalScoresAndMaps() throws IOException {
         Path dir = tmp.resolve("stfpm-model");
         trained.save(dir);
