@@ -26,8 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * block. Ties go to the lower bank row on the ND4J backend.
  *
  * <p><b>Pruned search (ND4J, resident banks).</b> The bank's leading principal directions give a
- * {@link ProjectionBound}: a lower bound on every query-row distance from one GEMM in {@code rank} (1/8 of
- * the) dimensions. Each query measures exactly (in double precision) only the rows whose bound is below
+ * {@link ProjectionBound}: a lower bound on every query-row distance from one GEMM in {@code rank}
+ * dimensions (by default 1/8 of them). Each query measures exactly (in double precision) only the rows whose bound is below
  * the best distance found so far, starting from the rows with the smallest bounds. The result is the same
  * exact k-NN as the exhaustive search (up to float rounding of the distances); on patch features, whose
  * variance sits in few directions, well under 1 % of the rows survive. A query whose survivors exceed
@@ -35,7 +35,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * and after a search where most queries were such, the next {@value #EXHAUSTIVE_AFTER_DENSE} searches skip the
  * bound altogether. Either way the result is the exact k-NN.
  *
- * <p>Not thread-safe: use one instance per thread (they may share the bank).
+ * <p>Not thread-safe: use one instance per thread (they may share the bank). The pruned search spreads its
+ * queries over the common fork-join pool.
  */
 public final class KnnSearch implements AutoCloseable {
     /** Largest bank (float32 bytes) kept resident instead of streamed: 1 GiB. */
