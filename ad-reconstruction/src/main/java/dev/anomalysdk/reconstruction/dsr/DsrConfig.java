@@ -28,6 +28,9 @@ final class DsrConfig {
             "Epochs of stage 1, training the VQ model on the training images when vq_model is unset");
     static final Param<Integer> UPSAMPLING_EPOCHS = Param.ofInt("upsampling_epochs", 50, 1, 100_000,
             "Epochs of stage 3, the upsampling module (official: half of the epochs)");
+    static final Param<Integer> SAMPLES_PER_EPOCH = Param.ofInt("samples_per_epoch", 8000, 0, 100_000_000,
+            "Training samples per epoch in every stage (official: 8000, drawn from the training images); "
+                    + "0 = one pass over the training images");
     static final Param<Integer> HIDDEN = Param.ofInt("hidden", 128, 2, 4096,
             "Width of the VQ model's encoders and decoders (even; official 128)");
     static final Param<Integer> RESIDUAL_HIDDEN = Param.ofInt("residual_hidden", 64, 1, 4096,
@@ -51,7 +54,7 @@ final class DsrConfig {
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N", "Where the networks run");
 
     static final List<Param<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, VQ_MODEL,
-            VQ_EPOCHS, UPSAMPLING_EPOCHS, HIDDEN, RESIDUAL_HIDDEN, RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE,
+            VQ_EPOCHS, UPSAMPLING_EPOCHS, SAMPLES_PER_EPOCH, HIDDEN, RESIDUAL_HIDDEN, RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE,
             DETECTION_WIDTH, UPSAMPLING_WIDTH, SCORE_POOL, MAX_MINUTES, DEVICE);
 
     private final Config config;
@@ -100,6 +103,10 @@ final class DsrConfig {
 
     int upsamplingEpochs() {
         return config.get(UPSAMPLING_EPOCHS);
+    }
+
+    int samplesPerEpoch() {
+        return config.get(SAMPLES_PER_EPOCH);
     }
 
     int hidden() {

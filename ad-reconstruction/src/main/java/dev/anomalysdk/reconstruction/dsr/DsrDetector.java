@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>the discrete latent model ({@link VqModel}, two codebooks): loaded from {@code vq_model} (the official
  *       ImageNet-pretrained model, converted by {@code tools/convert_dsr_vq.py}) or trained on the training
- *       images (L2 reconstruction + 0.25 commitment per codebook, EMA codebooks) and then frozen;</li>
+ *       images (L2 reconstruction + 0.25 commitment per codebook, EMA codebooks with dead-code restarts) and
+ *       then frozen;</li>
  *   <li>the subspace restriction modules, the object-specific decoder and the anomaly detection module, on
  *       anomalies made in the quantized feature space under Perlin masks ({@link QuantizedAnomalies});
  *       loss {@code L2} on the restored features, {@code 10 L2} on the object-specific image, focal loss on the
@@ -208,7 +209,7 @@ public final class DsrDetector extends BaseDetector {
             network.vq().updating(true);
             try {
                 runStage("vq", network.vq(), schedule(cfg.vqEpochs(), totalEpochs, TrainingSchedule.Decay.CONSTANT),
-                        new ReconstructionTask(images, batch, DsrStages::vqLoss), progress);
+                        epochLength(new ReconstructionTask(images, batch, DsrStages::vqLoss)), progress);
             } finally {
                 network.vq().updating(false);
             }
@@ -219,12 +220,39 @@ public final class DsrDetector extends BaseDetector {
         int side = cfg.imageSize();
         runStage("restoration", new DsrStages.Restoration(network),
                 schedule(cfg.epochs(), totalEpochs, TrainingSchedule.Decay.MULTI_STEP),
-                new RestorationTask(images, batch, side / 8, side / 4, cfg.codebookSize()), progress);
+                epochLength(new RestorationTask(images, batch, side / 8, side / 4, cfg.codebookSize())), progress);
         freeze(true, network.stageTwoModules());
         freeze(false, network.upsampling());
         runStage("upsampling", new DsrStages.Upsampling(network),
                 schedule(cfg.upsamplingEpochs(), totalEpochs, TrainingSchedule.Decay.CONSTANT),
-                new UpsamplingTask(images, batch), progress);
+                epochLength(new UpsamplingTask(images, batch)), progress);
+    }
+
+    /**
+     * The official data sets have a fixed length of 8000 samples whatever the number of images, so an epoch is
+     * 1000 steps at batch 8; {@code samples_per_epoch} reproduces that (0 = one pass over the images).
+     */
+    private TrainingLoop.Task epochLength(TrainingLoop.Task task) {
+        if (cfg.samplesPerEpoch() == 0) {
+            return task;
+        }
+        int steps = Math.max(1, (cfg.samplesPerEpoch() + cfg.batchSize() - 1) / cfg.batchSize());
+        return new TrainingLoop.Task() {
+            @Override
+            public int stepsPerEpoch() {
+                return steps;
+            }
+
+            @Override
+            public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+                return task.nextBatch(scope, random);
+            }
+
+            @Override
+            public NDArray loss(NDList predictions, NDList labels) {
+                return task.loss(predictions, labels);
+            }
+        };
     }
 
     private static void freeze(boolean frozen, Block... blocks) {

@@ -31,11 +31,14 @@ final class VectorQuantizer extends AbstractBlock {
     static final float DECAY = 0.99f;
     /** Laplace smoothing of the cluster sizes. */
     static final float EPS = 1e-5f;
+    /** Cluster size below which a code is restarted while updating. */
+    static final float DEAD_SIZE = 1e-3f;
     private final int codes;
     private final int dim;
     private final Parameter codebook;
     private final Parameter emaSums;
     private final Parameter clusterSizes;
+    private final Random restarts;
     private boolean updating;
 
     /**
@@ -47,6 +50,7 @@ final class VectorQuantizer extends AbstractBlock {
         this.codes = codes;
         this.dim = dim;
         Random random = new Random(seed);
+        this.restarts = new Random(seed ^ 0x5DEECE66DL);
         codebook = addParameter(Parameter.builder().setName("codebook").setType(Parameter.Type.OTHER)
                 .optShape(new Shape(codes, dim)).optRequiresGrad(false).optInitializer(gaussian(random)).build());
         emaSums = addParameter(Parameter.builder().setName("ema_sums").setType(Parameter.Type.OTHER)
@@ -163,6 +167,21 @@ final class VectorQuantizer extends AbstractBlock {
         sizes = sizes.add(EPS).div(total.add(codes * EPS)).mul(total);
         NDArray sums = scoped(emaSums, scope).mul(DECAY).add(onehot.transpose().matMul(flat).mul(1 - DECAY));
         NDArray book = sums.div(sizes.expandDims(1));
+        // Dead codes restart at random features of the batch (cluster size 1, sum = the feature).
+        NDArray dead = sizes.lt(DEAD_SIZE).toType(DataType.FLOAT32, false);
+        NDArray live = dead.neg().add(1);
+        long rows = flat.getShape().get(0);
+        long[] pick = new long[codes * dim];
+        for (int k = 0; k < codes; k++) {
+            long r = restarts.nextInt((int) rows);
+            java.util.Arrays.fill(pick, k * dim, (k + 1) * dim, r);
+        }
+        NDArray fresh = flat.gather(scope.create(pick, new Shape(codes, dim)), 0);
+        NDArray deadColumn = dead.expandDims(1);
+        NDArray liveColumn = live.expandDims(1);
+        book = book.mul(liveColumn).add(fresh.mul(deadColumn));
+        sums = sums.mul(liveColumn).add(fresh.mul(deadColumn));
+        sizes = sizes.mul(live).add(dead);
         clusterSizes.getArray().intern(sizes);
         emaSums.getArray().intern(sums);
         codebook.getArray().intern(book);

@@ -78,7 +78,7 @@ class DsrLayersTest {
     }
 
     @Test
-    void emaUpdateMovesUsedCodesTowardsTheirFeatures() {
+    void emaUpdateMovesUsedCodesAndRestartsUnusedOnes() {
         try (NDManager m = NDManager.newBaseManager()) {
             VectorQuantizer vq = new VectorQuantizer(CODES, DIM, 3);
             vq.initialize(m, DataType.FLOAT32, new Shape(1, DIM, 2, 2));
@@ -103,6 +103,21 @@ class DsrLayersTest {
                 total += raw[k];
             }
             for (int k = 0; k < CODES; k++) {
+                if (counts[k] == 0) {
+                    // Unused: restarted at one of the batch's features with cluster size 1.
+                    assertEquals(1, sizes[k], 1e-6);
+                    boolean found = false;
+                    for (int p = 0; p < 4; p++) {
+                        boolean same = true;
+                        for (int e = 0; e < DIM; e++) {
+                            same &= Math.abs(z[e * 4 + p] - book[k * DIM + e]) < 1e-6
+                                    && Math.abs(z[e * 4 + p] - sums[k * DIM + e]) < 1e-6;
+                        }
+                        found |= same;
+                    }
+                    assertTrue(found, "restarted code " + k);
+                    continue;
+                }
                 double smoothed = (raw[k] + VectorQuantizer.EPS) / (total + CODES * VectorQuantizer.EPS) * total;
                 assertEquals(smoothed, sizes[k], 1e-5);
                 for (int e = 0; e < DIM; e++) {
