@@ -49,6 +49,7 @@ public final class EncoderDecoder extends AbstractBlock {
     private final boolean skips;
     private final boolean sigmoid;
     private final int outChannels;
+    private final Norm norm;
     private final List<Block> encoders = new ArrayList<>();
     private final List<Block> ups = new ArrayList<>();
     private final List<Block> decoders = new ArrayList<>();
@@ -76,6 +77,9 @@ public final class EncoderDecoder extends AbstractBlock {
      */
     public EncoderDecoder(int[] widths, int outChannels, boolean skips, boolean sigmoid, Block bottleneck,
             Norm norm) {
+        if (norm == null) {
+            throw new IllegalArgumentException("norm is required");
+        }
         if (widths.length < 2) {
             throw new IllegalArgumentException("An encoder-decoder needs at least 2 levels, got "
                     + Arrays.toString(widths));
@@ -89,6 +93,7 @@ public final class EncoderDecoder extends AbstractBlock {
         this.skips = skips;
         this.sigmoid = sigmoid;
         this.outChannels = outChannels;
+        this.norm = norm;
         for (int i = 0; i < widths.length; i++) {
             encoders.add(addChildBlock("enc" + i, doubleConv(widths[i], norm)));
         }
@@ -230,6 +235,7 @@ public final class EncoderDecoder extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "EncoderDecoder" + Arrays.toString(widths) + (skips ? " with skips" : "");
+        return "EncoderDecoder" + Arrays.toString(widths) + (skips ? " with skips" : "")
+                + (norm == Norm.INSTANCE ? ", instance norm" : "");
     }
 }

@@ -35,6 +35,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -124,9 +125,12 @@ public final class DsrDetector extends BaseDetector {
         }
     }
 
-    /** @return the training logs of the last fit by stage ({@code vq}, {@code restoration}, {@code upsampling}) */
+    /**
+     * @return the training logs of the last fit by stage, in training order ({@code vq} unless a
+     *     {@code vq_model} was loaded, {@code restoration}, {@code upsampling})
+     */
     public Map<String, TrainingLoop.Result> stageResults() {
-        return Map.copyOf(stages);
+        return Collections.unmodifiableMap(new LinkedHashMap<>(stages));
     }
 
     /** @return the training log of stage 2 of the last fit, empty after loading or an untrained fit */
