@@ -29,6 +29,7 @@ import dev.anomalysdk.core.training.SeededInitializer;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.AugmentedSampler;
+import dev.anomalysdk.reconstruction.components.NetworkDetector;
 import dev.anomalysdk.reconstruction.components.ReconstructionTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -174,14 +175,7 @@ public final class DsrDetector extends BaseDetector {
         if (vqPath != null) {
             checkArchitecture(vqPath);
         }
-        List<ImageData> images = new ArrayList<>(train.size());
-        Preprocessing pre = preprocessing();
-        for (int i = 0; i < train.size(); i++) {
-            ImageData img = train.get(i).loadImage();
-            int[] size = pre.outputSize(img.height(), img.width());
-            images.add(new ImageData(pre.channels(), size[0], size[1], pre.apply(img), img.source()));
-            progress.update("loading images", i + 1, train.size());
-        }
+        List<ImageData> images = NetworkDetector.preprocessedImages(train, preprocessing(), progress);
         stages.clear();
         newModel();
         initializeWeights();
@@ -446,17 +440,12 @@ public final class DsrDetector extends BaseDetector {
             int w = (int) input.getShape().get(3);
             List<RawOutput> results = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                AnomalyMap coarse = new AnomalyMap(h, w, plane(detected, i));
+                AnomalyMap coarse = new AnomalyMap(h, w, NetworkDetector.plane(detected, i, 1));
                 results.add(new RawOutput(coarse.averagePool(cfg.scorePool()).max(),
-                        new AnomalyMap(h, w, plane(refined, i))));
+                        new AnomalyMap(h, w, NetworkDetector.plane(refined, i, 1))));
             }
             return results;
         }
-    }
-
-    /** @return item {@code i}'s anomalous-class plane of an N x 2 x H x W probability array */
-    private static float[] plane(NDArray probabilities, int i) {
-        return probabilities.get(i, 1).toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     @Override
