@@ -97,6 +97,15 @@ public final class TrainingBenchmark {
             System.out.println(String.format(Locale.ROOT, "fit: %.1f s total, %d steps, %.3f train images/s, loss %.4f -> %.4f",
                     fitSeconds, provenance.path("train_steps").asLong(), provenance.path("train_images_per_second").asDouble(),
                     provenance.path("first_epoch_loss").asDouble(), provenance.path("last_epoch_loss").asDouble()));
+            // Detectors trained in stages (DSR) record each stage under "stage_<name>".
+            provenance.fields().forEachRemaining(f -> {
+                if (f.getKey().startsWith("stage_")) {
+                    System.out.println(String.format(Locale.ROOT, "  %s: %d steps, %.1f s, %.3f train images/s",
+                            f.getKey(), f.getValue().path("train_steps").asLong(),
+                            f.getValue().path("train_seconds").asDouble(),
+                            f.getValue().path("train_images_per_second").asDouble()));
+                }
+            });
             System.out.println(String.format(Locale.ROOT, "predict 1 image: median %.1f ms (min %.1f, max %.1f) over %d",
                     ms[repeats / 2], ms[0], ms[repeats - 1], repeats));
             System.out.println(String.format(Locale.ROOT, "predict %d images batched: %.3f images/s", test.size(),

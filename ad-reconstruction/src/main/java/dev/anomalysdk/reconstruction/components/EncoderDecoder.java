@@ -30,16 +30,26 @@ import java.util.List;
  * keep their shape; any further outputs it returns, e.g. MemAE's addressing entropy, are passed through after
  * the image output). Decoder level: bilinear upsampling by 2 (corners aligned), a 3x3 conv-BN-ReLU to the
  * level's width, concatenation with the encoder features of that level when {@code skips} is set, and two
- * 3x3 conv-BN-ReLU. Head: a 3x3 convolution to {@code outChannels}, optionally followed by a sigmoid.
+ * 3x3 conv-BN-ReLU. Head: a 3x3 convolution to {@code outChannels}, optionally followed by a sigmoid. DSR's
+ * networks use the same shape with {@link InstanceNorm} in place of batch norm ({@link Norm#INSTANCE}).
  *
  * <p>Input sides must be divisible by {@code 2^(levels - 1)}.
  */
 public final class EncoderDecoder extends AbstractBlock {
+    /** The normalization after each convolution. */
+    public enum Norm {
+        /** Batch norm (DRAEM, autoencoder, MemAE). */
+        BATCH,
+        /** Instance norm without affine parameters (DSR). */
+        INSTANCE
+    }
+
     private static final int BILINEAR = 1;
     private final int[] widths;
     private final boolean skips;
     private final boolean sigmoid;
     private final int outChannels;
+    private final Norm norm;
     private final List<Block> encoders = new ArrayList<>();
     private final List<Block> ups = new ArrayList<>();
     private final List<Block> decoders = new ArrayList<>();
@@ -54,6 +64,22 @@ public final class EncoderDecoder extends AbstractBlock {
      * @param bottleneck a shape-preserving block applied at the deepest level, or {@code null}
      */
     public EncoderDecoder(int[] widths, int outChannels, boolean skips, boolean sigmoid, Block bottleneck) {
+        this(widths, outChannels, skips, sigmoid, bottleneck, Norm.BATCH);
+    }
+
+    /**
+     * @param widths channels per level, from full resolution to the deepest; at least 2 levels
+     * @param outChannels channels of the output
+     * @param skips whether decoder levels see the encoder features of their level (U-Net)
+     * @param sigmoid whether the output goes through a sigmoid (for [0, 1] images)
+     * @param bottleneck a shape-preserving block applied at the deepest level, or {@code null}
+     * @param norm the normalization after each convolution
+     */
+    public EncoderDecoder(int[] widths, int outChannels, boolean skips, boolean sigmoid, Block bottleneck,
+            Norm norm) {
+        if (norm == null) {
+            throw new IllegalArgumentException("norm is required");
+        }
         if (widths.length < 2) {
             throw new IllegalArgumentException("An encoder-decoder needs at least 2 levels, got "
                     + Arrays.toString(widths));
@@ -67,13 +93,14 @@ public final class EncoderDecoder extends AbstractBlock {
         this.skips = skips;
         this.sigmoid = sigmoid;
         this.outChannels = outChannels;
+        this.norm = norm;
         for (int i = 0; i < widths.length; i++) {
-            encoders.add(addChildBlock("enc" + i, doubleConv(widths[i])));
+            encoders.add(addChildBlock("enc" + i, doubleConv(widths[i], norm)));
         }
         this.bottleneck = bottleneck == null ? null : addChildBlock("bottleneck", bottleneck);
         for (int i = widths.length - 2; i >= 0; i--) {
-            ups.add(addChildBlock("up" + i, convBnRelu(widths[i])));
-            decoders.add(addChildBlock("dec" + i, doubleConv(widths[i])));
+            ups.add(addChildBlock("up" + i, convNormRelu(widths[i], norm)));
+            decoders.add(addChildBlock("dec" + i, doubleConv(widths[i], norm)));
         }
         this.head = addChildBlock("head", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
                 .setFilters(outChannels).build());
@@ -95,15 +122,20 @@ public final class EncoderDecoder extends AbstractBlock {
 
     /** @return 3x3 convolution (padding 1), batch norm, ReLU */
     public static SequentialBlock convBnRelu(int filters) {
+        return convNormRelu(filters, Norm.BATCH);
+    }
+
+    /** @return 3x3 convolution (padding 1), the given normalization, ReLU */
+    public static SequentialBlock convNormRelu(int filters, Norm norm) {
         return new SequentialBlock()
                 .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters)
                         .build())
-                .add(BatchNorm.builder().build())
+                .add(norm == Norm.BATCH ? BatchNorm.builder().build() : new InstanceNorm())
                 .add(Activation.reluBlock());
     }
 
-    private static SequentialBlock doubleConv(int filters) {
-        return new SequentialBlock().add(convBnRelu(filters)).add(convBnRelu(filters));
+    private static SequentialBlock doubleConv(int filters, Norm norm) {
+        return new SequentialBlock().add(convNormRelu(filters, norm)).add(convNormRelu(filters, norm));
     }
 
     private static NDArray pool(NDArray x) {
@@ -203,6 +235,7 @@ public final class EncoderDecoder extends AbstractBlock {
 
     @Override
     public String toString() {
-        return "EncoderDecoder" + Arrays.toString(widths) + (skips ? " with skips" : "");
+        return "EncoderDecoder" + Arrays.toString(widths) + (skips ? " with skips" : "")
+                + (norm == Norm.INSTANCE ? ", instance norm" : "");
     }
 }

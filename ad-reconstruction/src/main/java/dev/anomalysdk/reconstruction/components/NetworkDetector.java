@@ -127,14 +127,7 @@ public abstract class NetworkDetector extends BaseDetector {
             throw new IllegalArgumentException(name() + ": no training images");
         }
         prepareFit();
-        List<ImageData> images = new ArrayList<>(train.size());
-        Preprocessing pre = preprocessing();
-        for (int i = 0; i < train.size(); i++) {
-            ImageData img = train.get(i).loadImage();
-            int[] size = pre.outputSize(img.height(), img.width());
-            images.add(new ImageData(pre.channels(), size[0], size[1], pre.apply(img), img.source()));
-            progress.update("loading images", i + 1, train.size());
-        }
+        List<ImageData> images = preprocessedImages(train, preprocessing(), progress);
         closeModel();
         training = null;
         model = Model.newInstance(name(), device());
@@ -153,6 +146,26 @@ public abstract class NetworkDetector extends BaseDetector {
                 String.format(java.util.Locale.ROOT, "%.1f", imagesPerSecond()),
                 String.format(java.util.Locale.ROOT, "%.4f", training.firstLoss()),
                 String.format(java.util.Locale.ROOT, "%.4f", training.lastLoss()));
+    }
+
+    /**
+     * Loads and pre-processes training images once, to network resolution.
+     *
+     * @param samples the training samples
+     * @param pre the pre-processing
+     * @param progress receives "loading images" progress
+     * @return the pre-processed images, in order
+     */
+    public static List<ImageData> preprocessedImages(List<Sample> samples, Preprocessing pre,
+            ProgressListener progress) {
+        List<ImageData> images = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            ImageData img = samples.get(i).loadImage();
+            int[] size = pre.outputSize(img.height(), img.width());
+            images.add(new ImageData(pre.channels(), size[0], size[1], pre.apply(img), img.source()));
+            progress.update("loading images", i + 1, samples.size());
+        }
+        return images;
     }
 
     /** @return training images per second of the last fit (steps x batch / seconds), or NaN */
@@ -209,7 +222,7 @@ public abstract class NetworkDetector extends BaseDetector {
     }
 
     /** @return a float copy of one item's channel of an NCHW array, row-major */
-    protected static float[] plane(NDArray batch, int item, int channel) {
+    public static float[] plane(NDArray batch, int item, int channel) {
         return batch.get(item, channel).toType(DataType.FLOAT32, false).toFloatArray();
     }
 

@@ -21,6 +21,7 @@ import dev.anomalysdk.core.synthesis.ProceduralTextures;
 import dev.anomalysdk.core.synthesis.TextureSource;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
+import dev.anomalysdk.reconstruction.components.AugmentedSampler;
 import dev.anomalysdk.reconstruction.components.NetworkDetector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.IntStream;
 
 /**
  * DRAEM, a discriminatively trained reconstruction embedding (Zavrtanik, Kristan, Skocaj, ICCV 2021).
@@ -128,67 +128,28 @@ public final class DraemDetector extends NetworkDetector {
         return new Task(images, augmenter, cfg.batchSize());
     }
 
-    /** Draws batches from the images in shuffled epochs and augments each image with its own seed. */
+    /** DRAEM's batches: augmented input, normal target and mask. */
     static final class Task implements TrainingLoop.Task {
-        private final List<ImageData> images;
-        private final DraemAugmenter augmenter;
-        private final int batch;
-        private int[] order;
-        private int next;
+        private final AugmentedSampler sampler;
 
         Task(List<ImageData> images, DraemAugmenter augmenter, int batch) {
-            this.images = images;
-            this.augmenter = augmenter;
-            this.batch = batch;
+            this.sampler = new AugmentedSampler(images, augmenter, batch);
         }
 
         @Override
         public int stepsPerEpoch() {
-            return Math.max(1, (images.size() + batch - 1) / batch);
-        }
-
-        private int nextIndex(Random random) {
-            if (order == null || next == order.length) {
-                order = IntStream.range(0, images.size()).toArray();
-                for (int i = order.length - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    int t = order[i];
-                    order[i] = order[j];
-                    order[j] = t;
-                }
-                next = 0;
-            }
-            return order[next++];
+            return sampler.stepsPerEpoch();
         }
 
         @Override
         public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
-            int[] idx = new int[batch];
-            long[] seeds = new long[batch];
-            for (int i = 0; i < batch; i++) {
-                idx[i] = nextIndex(random);
-                seeds[i] = random.nextLong();
-            }
-            // Each sample depends only on its own seed, so generating them in parallel stays deterministic.
-            DraemAugmenter.TrainingPair[] pairs = new DraemAugmenter.TrainingPair[batch];
-            IntStream.range(0, batch).parallel().forEach(i ->
-                    pairs[i] = augmenter.sample(images.get(idx[i]), new Random(seeds[i])));
+            DraemAugmenter.TrainingPair[] pairs = sampler.next(random);
             ImageData first = pairs[0].normal();
-            int c = first.channels();
-            int h = first.height();
-            int w = first.width();
-            int per = c * h * w;
-            float[] input = new float[batch * per];
-            float[] normal = new float[batch * per];
-            float[] mask = new float[batch * h * w];
-            for (int i = 0; i < batch; i++) {
-                System.arraycopy(pairs[i].augmented().pixelsView(), 0, input, i * per, per);
-                System.arraycopy(pairs[i].normal().pixelsView(), 0, normal, i * per, per);
-                System.arraycopy(pairs[i].mask(), 0, mask, i * h * w, h * w);
-            }
-            return new TrainingLoop.Batch(new NDList(scope.create(input, new Shape(batch, c, h, w))),
-                    new NDList(scope.create(normal, new Shape(batch, c, h, w)),
-                            scope.create(mask, new Shape(batch, 1, h, w))));
+            Shape image = new Shape(pairs.length, first.channels(), first.height(), first.width());
+            Shape mask = new Shape(pairs.length, 1, first.height(), first.width());
+            return new TrainingLoop.Batch(new NDList(scope.create(AugmentedSampler.pixels(pairs, true), image)),
+                    new NDList(scope.create(AugmentedSampler.pixels(pairs, false), image),
+                            scope.create(AugmentedSampler.masks(pairs), mask)));
         }
 
         @Override

@@ -2,20 +2,16 @@ package dev.anomalysdk.reconstruction.draem;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import dev.anomalysdk.reconstruction.components.FocalLoss;
 import dev.anomalysdk.reconstruction.components.Ssim;
 
 /**
  * DRAEM's training loss: {@code L2(rec, I) + (1 - SSIM(rec, I)) + Focal(softmax(logits), M)} where {@code I} is
  * the normal image, {@code rec} the reconstruction of the augmented input and {@code M} the anomaly mask.
  *
- * <p>Focal loss (Lin et al. 2017) with {@code gamma = 2} on the 2-class softmax: the one-hot target is smoothed
- * to {@code [s, 1 - s]} with {@code s = 1e-5}, {@code p_t = sum_k target_k p_k + s}, and the loss is the mean over
- * pixels of {@code -(1 - p_t)^gamma log p_t}.
+ * <p>The focal loss is {@link FocalLoss} (gamma 2, smoothing 1e-5).
  */
 final class DraemLoss {
-    static final double GAMMA = 2;
-    static final float SMOOTH = 1e-5f;
-
     private DraemLoss() {}
 
     /**
@@ -30,21 +26,6 @@ final class DraemLoss {
         NDArray mask = labels.get(1);
         NDArray l2 = rec.sub(normal).square().mean();
         NDArray ssim = Ssim.loss(rec, normal);
-        return l2.add(ssim).add(focal(logits, mask, GAMMA));
-    }
-
-    /**
-     * @param logits N x 2 x H x W
-     * @param mask N x 1 x H x W in {0, 1} (channel 1 = anomalous)
-     * @return the mean focal loss
-     */
-    static NDArray focal(NDArray logits, NDArray mask, double gamma) {
-        NDArray p = logits.softmax(1);
-        NDArray pAnomalous = p.get(":, 1:2, :, :");
-        NDArray pNormal = p.get(":, 0:1, :, :");
-        // Smoothed one-hot targets: anomalous weight in [s, 1 - s], normal weight its complement.
-        NDArray t = mask.mul(1 - 2 * SMOOTH).add(SMOOTH);
-        NDArray pt = pAnomalous.mul(t).add(pNormal.mul(t.neg().add(1))).add(SMOOTH);
-        return pt.neg().add(1).pow(gamma).mul(pt.log()).neg().mean();
+        return l2.add(ssim).add(FocalLoss.of(logits, mask));
     }
 }

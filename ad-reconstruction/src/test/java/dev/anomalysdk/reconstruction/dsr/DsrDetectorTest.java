@@ -1,0 +1,144 @@
+package dev.anomalysdk.reconstruction.dsr;
+
+import static dev.anomalysdk.core.testing.DetectorChecks.labels;
+import static dev.anomalysdk.core.testing.DetectorChecks.scores;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.anomalysdk.core.Detector;
+import dev.anomalysdk.core.Detectors;
+import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.data.DatasetSplit;
+import dev.anomalysdk.core.metrics.BinaryMetrics;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.reconstruction.components.Fixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DsrDetectorTest {
+    /**
+     * Tiny networks on 32 px images (32 codes x 16 dimensions, widths 4-16): 450 VQ steps, 240 stage-2 steps,
+     * 12 upsampling steps, about a minute on one thread of a loaded shared CPU.
+     */
+    static final Map<String, String> TINY = Map.ofEntries(Map.entry("image_size", "32"), Map.entry("hidden", "16"),
+            Map.entry("residual_hidden", "8"), Map.entry("residual_layers", "1"), Map.entry("embedding_dim", "16"),
+            Map.entry("codebook_size", "32"), Map.entry("detection_width", "8"), Map.entry("upsampling_width", "4"),
+            Map.entry("batch_size", "8"), Map.entry("vq_epochs", "150"), Map.entry("epochs", "80"),
+            Map.entry("upsampling_epochs", "4"), Map.entry("learning_rate", "0.003"), Map.entry("seed", "4"),
+            Map.entry("score_pool", "5"), Map.entry("samples_per_epoch", "0"));
+
+    @TempDir
+    static Path tmp;
+    static DatasetSplit split;
+
+    @BeforeAll
+    static void data() throws IOException {
+        split = Fixtures.textures(tmp.resolve("data"), 32, 24);
+    }
+
+    @Test
+    void trainingLowersTheLossesAndSeparatesDefectsBetterThanTheUntrainedNetwork() throws IOException {
+        double untrainedAuroc;
+        try (DsrDetector d = (DsrDetector) Detectors.create("dsr", TINY)) {
+            d.fitUntrained(Detector.FitData.of(split.train(), List.of()));
+            untrainedAuroc = BinaryMetrics.auroc(scores(d, split.test()), labels(split.test()));
+        }
+        try (DsrDetector d = (DsrDetector) Detectors.create("dsr", TINY)) {
+            d.fit(Detector.FitData.of(split.train(), List.of()));
+            Map<String, TrainingLoop.Result> stages = d.stageResults();
+            assertEquals(List.of("vq", "restoration", "upsampling"), List.copyOf(stages.keySet()));
+            for (String s : List.of("vq", "restoration")) {
+                TrainingLoop.Result r = stages.get(s);
+                assertTrue(r.lastLoss() < 0.8 * r.firstLoss(), s + " loss " + r.firstLoss() + " -> " + r.lastLoss());
+            }
+            // Stage 2: x0.1 at 80 % of the epochs (official MultiStepLR).
+            TrainingLoop.Result main = d.trainingResult().orElseThrow();
+            assertEquals(0.003 * 0.1, main.epochs().get(main.epochs().size() - 1).learningRate(), 1e-9);
+            float[] s = scores(d, split.test());
+            double auroc = BinaryMetrics.auroc(s, labels(split.test()));
+            // Measured (seed 4, one thread): 0.84 vs 0.56 untrained. Other seeds gave 0.69 vs 0.58: at this scale
+            // DSR learns, but noisily (see docs/detectors/dsr.md).
+            assertTrue(auroc > untrainedAuroc + 0.15 && auroc > 0.7, "trained AUROC " + auroc + " vs untrained " + untrainedAuroc);
+            assertTrue(d.provenance().path("vq_model").asText().contains("trained on 22"), d.provenance().toString());
+
+            Path model = tmp.resolve("model");
+            d.save(model);
+            try (Detector loaded = Detectors.load(model)) {
+                assertArrayEquals(s, scores(loaded, split.test()), "loaded model scores identically");
+                ImageData img = split.test().get(0).loadImage();
+                assertArrayEquals(d.predict(img).map().values(), loaded.predict(img).map().values());
+                assertEquals(d.calibration(), loaded.calibration());
+            }
+
+            // The trained VQ model, exported, is a vq_model for another fit: stage 1 is skipped.
+            Path vq = tmp.resolve("vq");
+            d.exportVqModel(vq);
+            Map<String, String> cfg = new HashMap<>(TINY);
+            cfg.put("vq_model", vq.toString());
+            cfg.put("epochs", "1");
+            cfg.put("upsampling_epochs", "1");
+            try (DsrDetector e = (DsrDetector) Detectors.create("dsr", cfg)) {
+                e.fit(Detector.FitData.of(split.train().subList(0, 8), List.of()));
+                assertEquals(List.of("restoration", "upsampling"), List.copyOf(e.stageResults().keySet()));
+                assertTrue(e.provenance().path("vq_model").asText().contains(vq.toAbsolutePath().toString()));
+            }
+        }
+    }
+
+    @Test
+    void loadsAVqModelWrittenByTheConverter() throws Exception {
+        // tools/convert_dsr_vq.py --random-tiny, then converted: official names and PyTorch layouts.
+        Path vq = Path.of(DsrDetectorTest.class.getResource("/dsr/converted-tiny-vq/vq.json").toURI()).getParent();
+        Map<String, String> cfg = new HashMap<>(TINY);
+        cfg.putAll(Map.of("vq_model", vq.toString(), "hidden", "8", "residual_hidden", "4", "residual_layers", "2",
+                "epochs", "1", "upsampling_epochs", "1"));
+        try (DsrDetector d = (DsrDetector) Detectors.create("dsr", cfg)) {
+            d.fit(Detector.FitData.of(split.train().subList(0, 8), List.of()));
+            assertTrue(d.provenance().path("vq_model").asText().contains("converted to RGB"), d.provenance().toString());
+            // The loaded codebook is the converter's: exporting it again gives the same files.
+            Path again = tmp.resolve("vq-again");
+            d.exportVqModel(again);
+            for (String name : List.of("_vq_vae_top._embedding.weight.npy", "upsample_t.weight.npy",
+                    "_decoder_b._conv_trans_2.weight.npy", "_encoder_b._conv_1.weight.npy")) {
+                assertArrayEquals(npy(vq.resolve(name)), npy(again.resolve(name)), name);
+            }
+        }
+        cfg.put("hidden", "16");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            try (Detector d = Detectors.create("dsr", cfg)) {
+                d.fit(Detector.FitData.of(split.train().subList(0, 4), List.of()));
+            }
+        });
+        assertTrue(e.getMessage().contains("'hidden'") && e.getMessage().contains("8"), e.getMessage());
+    }
+
+    private static float[] npy(Path file) throws IOException {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            return dev.anomalysdk.core.persist.Npy.read(in, file.toString(), 1 << 20).data();
+        }
+    }
+
+    @Test
+    void badSettingsAreClearErrors(@TempDir Path empty) {
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> Detectors.create("dsr", Map.of("image_size", "48")));
+        assertTrue(size.getMessage().contains("image_size") && size.getMessage().contains("48"), size.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Detectors.create("dsr", Map.of("score_pool", "4")));
+        Map<String, String> cfg = new HashMap<>(TINY);
+        cfg.put("vq_model", empty.toString());
+        try (Detector d = Detectors.create("dsr", cfg)) {
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> d.fit(Detector.FitData.of(split.train().subList(0, 4), List.of())));
+            assertTrue(e.getMessage().contains("vq_model") && e.getMessage().contains(empty.toString()),
+                    e.getMessage());
+        }
+    }
+}
