@@ -289,21 +289,28 @@ public final class KnnSearch implements AutoCloseable {
         int[] rows = new int[k];
         Arrays.fill(best, Double.POSITIVE_INFINITY);
         Arrays.fill(rows, Integer.MAX_VALUE);
+        float[] row = new float[bank.dim()];
         for (int r : seeds) {
-            insertExact(best, rows, squaredDistance(queries, q, r), r);
+            insertExact(best, rows, squaredDistance(queries, q, r, row), r);
             bounds[b + r] = Float.POSITIVE_INFINITY;
         }
-        // Count before measuring: a scan is cheap, an exact distance costs about 50 GEMM-row equivalents.
+        // Collect the rows within the first radius (a scan is cheap, an exact distance costs about 50
+        // GEMM-row equivalents), then measure them while the radius shrinks.
         double radius = best[k - 1];
-        int survivors = 0;
+        int[] survivors = new int[cap];
+        int count = 0;
         for (int j = 0; j < n; j++) {
-            if (bounds[b + j] <= radius && ++survivors > cap) {
-                return false;
+            if (bounds[b + j] <= radius) {
+                if (count == cap) {
+                    return false;
+                }
+                survivors[count++] = j;
             }
         }
-        for (int j = 0; j < n; j++) {
+        for (int s = 0; s < count; s++) {
+            int j = survivors[s];
             if (bounds[b + j] <= best[k - 1]) {
-                insertExact(best, rows, squaredDistance(queries, q, j), j);
+                insertExact(best, rows, squaredDistance(queries, q, j, row), j);
             }
         }
         for (int t = 0; t < k; t++) {
@@ -329,28 +336,27 @@ public final class KnnSearch implements AutoCloseable {
         rows[pos] = row;
     }
 
-    /** {@code |q - b|^2} in double precision, bank row from the resident blocks. */
-    private double squaredDistance(float[] queries, int q, int row) {
+    /** {@code |q - b|^2} in double precision; {@code row} is scratch space for the bank row. */
+    private double squaredDistance(float[] queries, int q, int bankRow, float[] row) {
         int dim = bank.dim();
-        FloatBuffer b = residentRows.get(row / BLOCK);
-        int o = row % BLOCK * dim;
+        residentRows.get(bankRow / BLOCK).get(bankRow % BLOCK * dim, row, 0, dim);
         double s0 = 0;
         double s1 = 0;
         double s2 = 0;
         double s3 = 0;
         int j = 0;
         for (; j + 3 < dim; j += 4) {
-            double d0 = queries[q + j] - b.get(o + j);
-            double d1 = queries[q + j + 1] - b.get(o + j + 1);
-            double d2 = queries[q + j + 2] - b.get(o + j + 2);
-            double d3 = queries[q + j + 3] - b.get(o + j + 3);
+            double d0 = queries[q + j] - row[j];
+            double d1 = queries[q + j + 1] - row[j + 1];
+            double d2 = queries[q + j + 2] - row[j + 2];
+            double d3 = queries[q + j + 3] - row[j + 3];
             s0 += d0 * d0;
             s1 += d1 * d1;
             s2 += d2 * d2;
             s3 += d3 * d3;
         }
         for (; j < dim; j++) {
-            double d = queries[q + j] - b.get(o + j);
+            double d = queries[q + j] - row[j];
             s0 += d * d;
         }
         return s0 + s1 + s2 + s3;

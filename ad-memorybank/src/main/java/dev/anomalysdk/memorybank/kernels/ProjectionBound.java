@@ -145,13 +145,16 @@ final class ProjectionBound implements AutoCloseable {
         float qn = q.projectedNorms()[i];
         float qr = q.residuals()[i];
         float qs = (float) (SLACK * q.centredNorms()[i]);
+        // Two plain loops: the first vectorizes, the second is a compare per row.
+        for (int j = 0; j < n; j++) {
+            float r = qr - bankResiduals[j];
+            values[offset + j] = qn + bankProjectedNorms[j] - 2f * values[offset + j] + r * r - qs - bankSlack[j];
+        }
         float[] top = new float[k];
         int[] rows = new int[k];
         Arrays.fill(top, Float.POSITIVE_INFINITY);
         for (int j = 0; j < n; j++) {
-            float r = qr - bankResiduals[j];
-            float v = qn + bankProjectedNorms[j] - 2f * values[offset + j] + r * r - qs - bankSlack[j];
-            values[offset + j] = v;
+            float v = values[offset + j];
             if (v < top[k - 1]) {
                 int pos = k - 1;
                 while (pos > 0 && top[pos - 1] > v) {
