@@ -428,6 +428,11 @@ public final class DsrDetector extends BaseDetector {
         }
     }
 
+    /** Arrays held by the detector's manager and by the network's, for memory tests. */
+    int[] arrayCounts() {
+        return new int[] {manager().getManagedArrays().size(), model.getNDManager().getManagedArrays().size()};
+    }
+
     @Override
     protected List<RawOutput> scoreBatch(List<ImageData> images) {
         try (NDManager scope = manager().newSubManager(device())) {

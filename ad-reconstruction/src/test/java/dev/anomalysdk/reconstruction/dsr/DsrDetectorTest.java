@@ -110,6 +110,14 @@ class DsrDetectorTest {
                     "_decoder_b._conv_trans_2.weight.npy", "_encoder_b._conv_1.weight.npy")) {
                 assertArrayEquals(npy(vq.resolve(name)), npy(again.resolve(name)), name);
             }
+            // A long run of predictions leaves no arrays behind in the detector's or the network's manager.
+            List<ImageData> probe = List.of(split.test().get(0).loadImage());
+            d.predict(probe);
+            int[] before = d.arrayCounts();
+            for (int i = 0; i < 200; i++) {
+                d.predict(probe);
+            }
+            assertArrayEquals(before, d.arrayCounts(), "arrays held by the detector and network managers");
         }
         cfg.put("hidden", "16");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
