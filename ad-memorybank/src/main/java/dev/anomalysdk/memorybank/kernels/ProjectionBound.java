@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.eigen.Eigen;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Cheap lower bounds on squared distances to a bank, from its principal subspace. With {@code P} the
@@ -86,9 +87,9 @@ final class ProjectionBound implements AutoCloseable {
             int n = (int) b.rows();
             float[] p = project(b, mu);
             split(b.data().asNioFloat(), p, n, bankProjectedNorms, bankResiduals, bankCentredNorms, start);
-            INDArray t = Nd4j.create(p, new long[] {n, rank}, 'c').transpose();
-            projectedBank.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + n)).assign(t);
+            try (INDArray t = Nd4j.create(p, new long[] {n, rank}, 'c')) {
+                projectedBank.get(NDArrayIndex.all(), NDArrayIndex.interval(start, start + n)).assign(t.transpose());
+            }
             start += n;
         }
         bankSlack = new float[rows];
@@ -96,11 +97,6 @@ final class ProjectionBound implements AutoCloseable {
             bankSlack[j] = (float) (SLACK * bankCentredNorms[j]);
         }
         mu.close();
-    }
-
-    /** @return the subspace dimension */
-    int rank() {
-        return rank;
     }
 
     /** Projections of the query rows, plus their norms split as for the bank. */
