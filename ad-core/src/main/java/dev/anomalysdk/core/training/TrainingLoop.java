@@ -189,6 +189,23 @@ public final class TrainingLoop {
      */
     public static Result fit(Model model, Shape[] inputShapes, TrainingSchedule schedule, Task task,
             Validation validation, ProgressListener progress) {
+        return fit(model, inputShapes, schedule, TrainingControl.NONE, task, validation, progress);
+    }
+
+    /**
+     * Trains the model's block, with early stopping and checkpoints as {@code control} says.
+     *
+     * @param model a model with its block set; its device is where training runs
+     * @param inputShapes shapes of the network inputs (any batch size) to initialize the parameters
+     * @param schedule length, optimizer, learning rate, seed
+     * @param control early stopping and checkpoints
+     * @param task batches and loss
+     * @param validation model-selection metric, or {@code null} to keep the last parameters
+     * @param progress receives "training" progress in percent of the schedule
+     * @return the per-epoch log (from the resumed epoch on, when resuming) and the selected epoch
+     */
+    public static Result fit(Model model, Shape[] inputShapes, TrainingSchedule schedule, TrainingControl control,
+            Task task, Validation validation, ProgressListener progress) {
         DjlEnvironment.init();
         Block block = model.getBlock();
         if (block == null) {
@@ -220,11 +237,26 @@ public final class TrainingLoop {
         double bestScore = Double.NaN;
         byte[] bestParameters = null;
         LOG.info("training {} ({} steps per epoch)", schedule, stepsPerEpoch);
+        int sinceImprovement = 0;
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(inputShapes);
             Forward inference = inputs -> trainer.evaluate(inputs);
             int epoch = 0;
-            boolean done = false;
+            Checkpoints checkpoints = control.checkpointDirectory() == null ? null
+                    : new Checkpoints(control.checkpointDirectory(), fingerprint(block, schedule, stepsPerEpoch));
+            Checkpoints.State resumed = checkpoints == null ? null : checkpoints.load(block, model.getNDManager());
+            if (resumed != null) {
+                epoch = resumed.epoch();
+                step = resumed.step();
+                start -= (long) (resumed.seconds() * 1e9);
+                bestEpoch = resumed.bestEpoch();
+                bestScore = resumed.bestScore();
+                bestParameters = resumed.bestParameters();
+                // The batch order restarts from a new stream; the optimizer's moments restart from zero.
+                random = new Random(schedule.seed() * 0x9E3779B97F4A7C15L + 12345 + epoch);
+                LOG.info("resumed from the checkpoint of epoch {} in {}", epoch, control.checkpointDirectory());
+            }
+            boolean done = schedule.progress(step, stepsPerEpoch, seconds(start)) >= 1;
             while (!done) {
                 epoch++;
                 double lossSum = 0;
@@ -264,9 +296,17 @@ public final class TrainingLoop {
                 if (validation != null && (done || epoch % schedule.validateEveryEpochs() == 0)) {
                     score = validation.score(inference);
                     if (bestParameters == null || score >= bestScore) {
+                        sinceImprovement = bestParameters == null || score > bestScore ? 0 : sinceImprovement + 1;
                         bestScore = score;
                         bestEpoch = epoch;
                         bestParameters = parameterBytes(block);
+                    } else {
+                        sinceImprovement++;
+                    }
+                    if (control.patience() > 0 && sinceImprovement >= control.patience() && !done) {
+                        LOG.info("early stop after epoch {}: {} validations without improvement", epoch,
+                                sinceImprovement);
+                        done = true;
                     }
                 }
                 EpochLog e = new EpochLog(epoch, lossSum / lossCount, currentRate[0], score, seconds(start));
@@ -275,6 +315,13 @@ public final class TrainingLoop {
                         e.learningRate(), Double.isNaN(score) ? "" : String.format(Locale.ROOT, ", validation %.4f",
                                 score), e.elapsedSeconds()));
                 progress.update("training", Math.round(100 * p), 100);
+                if (checkpoints != null && !done && epoch % control.checkpointEveryEpochs() == 0) {
+                    checkpoints.save(new Checkpoints.State(epoch, step, seconds(start), bestEpoch, bestScore,
+                            bestParameters), Checkpoints.encode(block));
+                }
+            }
+            if (checkpoints != null) {
+                checkpoints.delete();
             }
         }
         if (bestParameters != null && bestEpoch != log.size()) {
@@ -286,6 +333,13 @@ public final class TrainingLoop {
             bestEpoch = log.size();
         }
         return new Result(log, step, seconds(start), bestEpoch, bestScore);
+    }
+
+    /** Identifies a run for resuming: the parameters' names and shapes, the schedule, the epoch length. */
+    private static String fingerprint(Block block, TrainingSchedule schedule, int stepsPerEpoch) {
+        StringBuilder sb = new StringBuilder(schedule.toString()).append("|steps=").append(stepsPerEpoch);
+        block.getParameters().forEach(p -> sb.append('|').append(p.getKey()).append(p.getValue().getArray().getShape()));
+        return sb.toString();
     }
 
     private static double seconds(long start) {

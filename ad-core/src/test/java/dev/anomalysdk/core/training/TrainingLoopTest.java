@@ -1,5 +1,9 @@
 package dev.anomalysdk.core.training;
 
+import org.junit.jupiter.api.io.TempDir;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,6 +127,105 @@ class TrainingLoopTest {
             assertEquals(2, r.bestEpoch());
             assertEquals(1.0, r.bestScore());
             assertArrayEquals(atSecond[0], TrainingLoop.parameterBytes(m.getBlock()));
+        }
+    }
+
+    @Test
+    void earlyStoppingStopsAfterPatienceValidationsWithoutImprovement() {
+        try (Model m = model()) {
+            int[] calls = {0};
+            byte[][] atSecond = new byte[1][];
+            TrainingLoop.Validation v = net -> {
+                calls[0]++;
+                if (calls[0] == 2) {
+                    atSecond[0] = TrainingLoop.parameterBytes(m.getBlock());
+                    return 1.0;
+                }
+                return 0.5;
+            };
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, TrainingSchedule.adamCosine(10, 0.01, 1),
+                    new TrainingControl(2, null, 1), new Regression(5, 8), v, ProgressListener.NONE);
+            // Best at epoch 2; epochs 3 and 4 do not improve: stop after epoch 4 and keep epoch 2.
+            assertEquals(4, r.epochs().size());
+            assertEquals(2, r.bestEpoch());
+            assertArrayEquals(atSecond[0], TrainingLoop.parameterBytes(m.getBlock()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new TrainingControl(-1, null, 1));
+        assertThrows(IllegalArgumentException.class, () -> new TrainingControl(0, null, 0));
+    }
+
+    /** Fails on its {@code failAt}-th batch: a crash in the middle of training. */
+    static final class Crashing implements TrainingLoop.Task {
+        final Regression inner;
+        final int failAt;
+        int calls;
+
+        Crashing(Regression inner, int failAt) {
+            this.inner = inner;
+            this.failAt = failAt;
+        }
+
+        @Override
+        public int stepsPerEpoch() {
+            return inner.stepsPerEpoch();
+        }
+
+        @Override
+        public TrainingLoop.Batch nextBatch(NDManager scope, Random random) {
+            if (++calls == failAt) {
+                throw new IllegalStateException("simulated crash");
+            }
+            return inner.nextBatch(scope, random);
+        }
+
+        @Override
+        public NDArray loss(NDList predictions, NDList labels) {
+            return inner.loss(predictions, labels);
+        }
+    }
+
+    @Test
+    void anInterruptedRunResumesFromItsLastCheckpoint(@TempDir Path dir) throws IOException {
+        TrainingSchedule s = TrainingSchedule.adamCosine(8, 0.01, 4);
+        TrainingControl control = new TrainingControl(0, dir, 2);
+        double firstLoss;
+        byte[] checkpointed;
+        try (Model m = model()) {
+            // 20 steps per epoch: the 101st batch is in epoch 6, after the checkpoint of epoch 4.
+            assertThrows(IllegalStateException.class, () -> TrainingLoop.fit(m, INPUT, s, control,
+                    new Crashing(new Regression(20, 32), 101), null, ProgressListener.NONE));
+            checkpointed = Files.readAllBytes(dir.resolve("checkpoint.params"));
+        }
+        try (Model m = model()) {
+            TrainingLoop.Result once = TrainingLoop.fit(m, INPUT, s, new Regression(20, 32), null,
+                    ProgressListener.NONE);
+            firstLoss = once.firstLoss();
+        }
+        Path copy = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy"));
+        for (String f : new String[] {"checkpoint.json", "checkpoint.params"}) {
+            Files.copy(dir.resolve(f), copy.resolve(f));
+        }
+        try (Model m = model()) {
+            // Another schedule: the checkpoint is not this run's and is ignored.
+            TrainingLoop.Result other = TrainingLoop.fit(m, INPUT, TrainingSchedule.adamCosine(2, 0.01, 4),
+                    new TrainingControl(0, copy, 100), new Regression(20, 32), null, ProgressListener.NONE);
+            assertEquals(1, other.epochs().get(0).epoch());
+        }
+        try (Model m = model()) {
+            int[] validations = {0};
+            byte[][] start = new byte[1][];
+            TrainingLoop.Result r = TrainingLoop.fit(m, INPUT, s, control, new Regression(20, 32), net -> {
+                validations[0]++;
+                return 0;
+            }, ProgressListener.NONE);
+            assertEquals(5, r.epochs().get(0).epoch(), "resumes after the checkpointed epoch 4");
+            assertEquals(4, r.epochs().size());
+            assertEquals(160, r.steps());
+            // Continuing a trained network: the resumed first epoch is far below a fresh run's first epoch.
+            assertTrue(r.firstLoss() < 0.5 * firstLoss, r.firstLoss() + " vs fresh " + firstLoss);
+            assertFalse(Files.exists(dir.resolve("checkpoint.params")), "removed when training completes");
+            assertEquals(4, validations[0]);
+            assertTrue(checkpointed.length > 0);
         }
     }
 

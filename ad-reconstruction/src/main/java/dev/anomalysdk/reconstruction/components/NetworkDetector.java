@@ -19,6 +19,7 @@ import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import java.io.IOException;
@@ -140,7 +141,8 @@ public abstract class NetworkDetector extends BaseDetector {
             LOG.info("{}: untrained fit (initial weights only)", name());
             return;
         }
-        training = TrainingLoop.fit(model, new Shape[] {inputShape()}, schedule, task(images), null, progress);
+        training = TrainingLoop.fit(model, new Shape[] {inputShape()}, schedule, TrainingControl.from(config()),
+                task(images), null, progress);
         LOG.info("{}: trained {} steps in {} s ({} images/s); loss {} -> {}", name(), training.steps(),
                 String.format(java.util.Locale.ROOT, "%.1f", training.seconds()),
                 String.format(java.util.Locale.ROOT, "%.1f", imagesPerSecond()),

@@ -1,5 +1,6 @@
 package dev.anomalysdk.reconstruction.draem;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import java.util.List;
@@ -38,8 +39,8 @@ final class DraemConfig {
     static final Param<String> DEVICE = Param.ofString("device", "cpu",
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N", "Where the networks run");
 
-    static final List<Param<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, RECON_WIDTH,
-            DISC_WIDTH, ANOMALY_SOURCE, ROTATE_PROBABILITY, SCORE_POOL, MAX_MINUTES, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, RECON_WIDTH,
+            DISC_WIDTH, ANOMALY_SOURCE, ROTATE_PROBABILITY, SCORE_POOL, MAX_MINUTES, DEVICE));
 
     private final Config config;
 

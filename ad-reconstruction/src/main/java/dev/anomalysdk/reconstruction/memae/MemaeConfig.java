@@ -1,5 +1,6 @@
 package dev.anomalysdk.reconstruction.memae;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import java.util.List;
@@ -32,8 +33,8 @@ final class MemaeConfig {
     static final Param<String> DEVICE = Param.ofString("device", "cpu",
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N", "Where the network runs");
 
-    static final List<Param<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, WIDTH, LEVELS,
-            MEMORY_SLOTS, SHRINK_THRESHOLD, ENTROPY_WEIGHT, BLUR_SIGMA, MAX_MINUTES, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, WIDTH, LEVELS,
+            MEMORY_SLOTS, SHRINK_THRESHOLD, ENTROPY_WEIGHT, BLUR_SIGMA, MAX_MINUTES, DEVICE));
 
     private final Config config;
 

@@ -1,5 +1,6 @@
 package dev.anomalysdk.reconstruction.nsa;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import dev.anomalysdk.core.synthesis.PatchTransplant;
@@ -58,10 +59,10 @@ final class NsaConfig {
             "libtorch threads per operation for the whole process (0 = automatic: 1 when the load average exceeds "
                     + "3/4 of the cores, where more threads are several times slower, else libtorch's default)");
 
-    static final List<Param<?>> ALL = List.of(EPOCHS, MAX_MINUTES, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, CROP_SIZE,
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(EPOCHS, MAX_MINUTES, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, CROP_SIZE,
             SEED, WIDTHS, STEM_STRIDE, PATCH_MIN, PATCH_MAX, BLENDING, OWN_PALETTE, SCORE_POOL, MAP_SIGMA,
             VALIDATION_IMAGES, VALIDATION_CROPS, DEVICE,
-            THREADS);
+            THREADS));
 
     private final Config config;
     private final int[] widths;

@@ -22,6 +22,7 @@ import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.synthesis.AnomalySynthesizer;
 import dev.anomalysdk.core.synthesis.SyntheticAnomaly;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import java.io.IOException;
@@ -222,8 +223,8 @@ public final class NsaDetector extends BaseDetector {
                 cfg.mapSigma(), cfg.scorePool());
         LOG.info("nsa: {} channel(s), {} training / {} model-selection images at shorter side {}, crops {}", channels,
                 pool.size(), selectImages.size(), cfg.imageSize(), crop);
-        TrainingLoop.Result r = TrainingLoop.fit(model, new Shape[] {new Shape(1, channels, crop, crop)}, schedule, task,
-                select, progress);
+        TrainingLoop.Result r = TrainingLoop.fit(model, new Shape[] {new Shape(1, channels, crop, crop)}, schedule,
+                TrainingControl.from(config()), task, select, progress);
         trainingSummary = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         trainingSummary.put("epochs", r.epochs().size());
         trainingSummary.put("steps", r.steps());

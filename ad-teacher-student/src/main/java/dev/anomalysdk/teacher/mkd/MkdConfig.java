@@ -1,5 +1,6 @@
 package dev.anomalysdk.teacher.mkd;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import java.util.Arrays;
@@ -66,8 +67,8 @@ final class MkdConfig {
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N",
             "Where source and cloner run; auto picks the first GPU when DJL has CUDA natives");
 
-    static final List<Param<?>> ALL = List.of(BACKBONE, BLOCKS, CLONER_WIDTH, IMAGE_SIZE, EPOCHS, BATCH_SIZE,
-            LEARNING_RATE, LAMBDA, MAX_MINUTES, LOCALIZATION, MAP_NORMALIZATION, BLUR_SIGMA, SEED, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(BACKBONE, BLOCKS, CLONER_WIDTH, IMAGE_SIZE, EPOCHS, BATCH_SIZE,
+            LEARNING_RATE, LAMBDA, MAX_MINUTES, LOCALIZATION, MAP_NORMALIZATION, BLUR_SIGMA, SEED, DEVICE));
 
     private final Config config;
 

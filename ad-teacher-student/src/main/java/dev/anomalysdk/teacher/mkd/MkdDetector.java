@@ -20,6 +20,7 @@ import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.teacher.NoGrad;
@@ -100,8 +101,8 @@ public final class MkdDetector extends BaseDetector {
         TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
                 TrainingSchedule.Optimizer.ADAM, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
                 0.01, 0, 0.9, 1, cfg.seed());
-        training = TrainingLoop.fit(clonerModel, new Shape[] {inputShape}, schedule, new Task(images), null,
-                progress);
+        training = TrainingLoop.fit(clonerModel, new Shape[] {inputShape}, schedule, TrainingControl.from(config()),
+                new Task(images), null, progress);
         // Inference needs gradients for the input only.
         cloner.freezeParameters(true);
     }

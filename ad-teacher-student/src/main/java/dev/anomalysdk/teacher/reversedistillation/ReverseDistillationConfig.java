@@ -1,5 +1,6 @@
 package dev.anomalysdk.teacher.reversedistillation;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import dev.anomalysdk.core.features.ResNetBackbone;
@@ -62,8 +63,8 @@ final class ReverseDistillationConfig {
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N",
             "Where teacher and student run; auto picks the first GPU when DJL has CUDA natives");
 
-    static final List<Param<?>> ALL = List.of(BACKBONE, STUDENT, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
-            BETA1, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(BACKBONE, STUDENT, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
+            BETA1, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE));
 
     private final Config config;
 

@@ -20,6 +20,7 @@ import dev.anomalysdk.core.features.Backbones;
 import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.teacher.AnomalyMaps;
@@ -104,7 +105,8 @@ public final class ReverseDistillationDetector extends BaseDetector {
         TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
                 TrainingSchedule.Optimizer.ADAM, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
                 0.01, 0, 0.9, 1, cfg.seed()).withAdamBetas(cfg.beta1(), TrainingSchedule.DEFAULT_BETA2);
-        training = TrainingLoop.fit(studentModel, teacherShapes(1), schedule, new Task(images), null, progress);
+        training = TrainingLoop.fit(studentModel, teacherShapes(1), schedule, TrainingControl.from(config()),
+                new Task(images), null, progress);
     }
 
     /** Teacher maps as student inputs and as targets; loss = sum over scales of the mean flattened distance. */

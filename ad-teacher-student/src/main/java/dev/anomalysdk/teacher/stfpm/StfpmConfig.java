@@ -1,5 +1,6 @@
 package dev.anomalysdk.teacher.stfpm;
 
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
 import dev.anomalysdk.core.features.ResNetBackbone;
@@ -49,8 +50,8 @@ final class StfpmConfig {
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N",
             "Where teacher and student run; auto picks the first GPU when DJL has CUDA natives");
 
-    static final List<Param<?>> ALL = List.of(BACKBONE, LAYERS, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
-            MOMENTUM, WEIGHT_DECAY, VALIDATION_FRACTION, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(BACKBONE, LAYERS, IMAGE_SIZE, EPOCHS, BATCH_SIZE, LEARNING_RATE,
+            MOMENTUM, WEIGHT_DECAY, VALIDATION_FRACTION, MAX_MINUTES, MAP_AGGREGATION, BLUR_SIGMA, SEED, DEVICE));
 
     private final Config config;
 

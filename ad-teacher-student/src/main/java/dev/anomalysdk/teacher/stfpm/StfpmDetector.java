@@ -20,6 +20,7 @@ import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.features.ResNetBackbone;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.teacher.AnomalyMaps;
@@ -118,7 +119,7 @@ public final class StfpmDetector extends BaseDetector {
         try (Model model = Model.newInstance("stfpm_student", device)) {
             model.setBlock(fresh.block());
             training = TrainingLoop.fit(model, new Shape[] {new Shape(1, 3, cfg.imageSize(), cfg.imageSize())},
-                    schedule, new Task(images, layers), select, progress);
+                    schedule, TrainingControl.from(config()), new Task(images, layers), select, progress);
         }
         fresh.setPretrained(true);
     }
