@@ -92,14 +92,14 @@ public abstract class BaseDetector implements Detector {
     /** Reads back what {@link #saveModel} wrote. */
     protected abstract void loadModel(ModelReader reader, JsonNode state) throws IOException;
 
-    /** @return how many images {@link #scoreBatch} receives at most */
+    /** @return how many images {@link #scoreBatch} receives at most: the shared {@code batch_size}, or 8 */
     protected int inferenceBatchSize() {
-        return 8;
+        return config.find(Config.BATCH_SIZE, Integer.class).orElse(8);
     }
 
-    /** @return the seed for any randomness of the base class (hold-out choice) */
+    /** @return the seed for any randomness of the base class (hold-out choice): the shared {@code seed}, or 0 */
     protected long seed() {
-        return 0;
+        return config.find(Config.SEED, Long.class).orElse(0L);
     }
 
     /** @return facts recorded in the model's provenance, e.g. the backbone identity; empty by default */

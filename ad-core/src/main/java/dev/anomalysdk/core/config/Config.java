@@ -47,6 +47,24 @@ public final class Config {
         return v == null ? param.defaultValue() : param.type().cast(v);
     }
 
+    /**
+     * A shared key that a detector may or may not declare (e.g. {@link #SEED}, {@link #BATCH_SIZE}).
+     *
+     * @return the value of {@code key} (its default when not set), or empty when the key is not declared
+     * @throws IllegalArgumentException if the key is declared with another type
+     */
+    public <T> java.util.Optional<T> find(String key, Class<T> type) {
+        Param<?> declared = params.get(key);
+        if (declared == null) {
+            return java.util.Optional.empty();
+        }
+        if (declared.type() != type) {
+            throw new IllegalArgumentException("Parameter '" + key + "' is a " + declared.type().getSimpleName()
+                    + ", not a " + type.getSimpleName());
+        }
+        return java.util.Optional.of(type.cast(get(declared)));
+    }
+
     /** @return the declared keys in declaration order */
     public List<Param<?>> params() {
         return List.copyOf(params.values());

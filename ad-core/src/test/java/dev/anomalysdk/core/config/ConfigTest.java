@@ -20,6 +20,15 @@ class ConfigTest {
     static final List<Param<?>> ALL = List.of(EPOCHS, LR, FLAG, MODE, PATH);
 
     @Test
+    void sharedKeysAreFoundByNameWhenDeclared() {
+        Config c = Config.builder(ALL).set("epochs", "7").build();
+        assertEquals(java.util.Optional.of(7), c.find("epochs", Integer.class));
+        assertEquals(java.util.Optional.of(1e-3), c.find("learning_rate", Double.class), "the default when not set");
+        assertEquals(java.util.Optional.empty(), c.find("seed", Long.class));
+        assertThrows(IllegalArgumentException.class, () -> c.find("epochs", Long.class));
+    }
+
+    @Test
     void unsetKeysTakeTheirDefault() {
         Config c = Config.builder(ALL).build();
         assertEquals(10, c.get(EPOCHS));

@@ -71,16 +71,6 @@ public final class AnomalyDinoDetector extends BaseDetector {
         this.cfg = new AnomalyDinoConfig(config);
     }
 
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
     private FeatureExtractor openBackbone() {
         Device device = DjlEnvironment.device(cfg.device());
         try {

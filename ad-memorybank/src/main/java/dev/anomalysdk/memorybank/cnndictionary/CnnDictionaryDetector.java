@@ -72,16 +72,6 @@ public final class CnnDictionaryDetector extends BaseDetector {
     }
 
     @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
     protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
         closeBackbone();
         backbone = openBackbone();

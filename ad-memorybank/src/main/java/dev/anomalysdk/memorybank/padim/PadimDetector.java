@@ -73,16 +73,6 @@ public final class PadimDetector extends BaseDetector {
         return new Preprocessing(channels, Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0, mean, std);
     }
 
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
     private FeatureExtractor openBackbone() {
         Device device = DjlEnvironment.device(cfg.device());
         try {

@@ -73,16 +73,6 @@ public final class PatchCoreDetector extends BaseDetector {
         this.embedding = cfg.embedding();
     }
 
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
     /** @return rows in the memory bank (after coreset selection) */
     public long memoryBankSize() {
         requireBank();

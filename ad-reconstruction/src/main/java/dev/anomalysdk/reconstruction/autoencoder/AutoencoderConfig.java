@@ -96,8 +96,4 @@ final class AutoencoderConfig {
     double maxMinutes() {
         return config.get(MAX_MINUTES);
     }
-
-    String device() {
-        return config.get(DEVICE);
-    }
 }

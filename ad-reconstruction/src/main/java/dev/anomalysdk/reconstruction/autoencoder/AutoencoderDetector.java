@@ -1,6 +1,5 @@
 package dev.anomalysdk.reconstruction.autoencoder;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -10,7 +9,6 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import dev.anomalysdk.core.AnomalyMap;
-import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
@@ -57,26 +55,6 @@ public final class AutoencoderDetector extends NetworkDetector {
                 .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock());
         return new EncoderDecoder(widths, 3, false, true, bottleneck);
-    }
-
-    @Override
-    protected Device device() {
-        return DjlEnvironment.device(cfg.device());
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected int trainingBatchSize() {
-        return cfg.batchSize();
     }
 
     @Override

@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.ProgressListener;
@@ -59,8 +60,10 @@ public abstract class NetworkDetector extends BaseDetector {
     /** @return a new, uninitialized network taking {@code N x C x S x S} images */
     protected abstract Block buildNetwork();
 
-    /** @return where the network runs */
-    protected abstract Device device();
+    /** @return where the network runs: the {@code device} key ({@code cpu}, {@code auto}, {@code cuda:N}) */
+    protected Device device() {
+        return DjlEnvironment.device(config().find("device", String.class).orElse("cpu"));
+    }
 
     /** @return the training length, optimizer, learning rate and seed */
     protected abstract TrainingSchedule schedule();
@@ -178,8 +181,10 @@ public abstract class NetworkDetector extends BaseDetector {
         return training.steps() * (double) trainingBatchSize() / training.seconds();
     }
 
-    /** @return images per training step */
-    protected abstract int trainingBatchSize();
+    /** @return images per training step: the shared {@code batch_size} */
+    protected int trainingBatchSize() {
+        return inferenceBatchSize();
+    }
 
     @Override
     protected void describe(ObjectNode provenance) {

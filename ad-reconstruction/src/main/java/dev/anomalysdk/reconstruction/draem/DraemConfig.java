@@ -98,8 +98,4 @@ final class DraemConfig {
     double maxMinutes() {
         return config.get(MAX_MINUTES);
     }
-
-    String device() {
-        return config.get(DEVICE);
-    }
 }

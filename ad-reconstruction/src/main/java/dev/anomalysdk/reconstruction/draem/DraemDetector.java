@@ -1,6 +1,5 @@
 package dev.anomalysdk.reconstruction.draem;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,7 +9,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
-import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
@@ -61,26 +59,6 @@ public final class DraemDetector extends NetworkDetector {
     @Override
     protected Block buildNetwork() {
         return new DraemNetwork(3, cfg.reconWidth(), cfg.discWidth());
-    }
-
-    @Override
-    protected Device device() {
-        return DjlEnvironment.device(cfg.device());
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected int trainingBatchSize() {
-        return cfg.batchSize();
     }
 
     @Override

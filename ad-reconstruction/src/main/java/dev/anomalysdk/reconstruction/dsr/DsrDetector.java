@@ -97,16 +97,6 @@ public final class DsrDetector extends BaseDetector {
         return DjlEnvironment.device(cfg.device());
     }
 
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
     private Shape inputShape() {
         return new Shape(1, 3, cfg.imageSize(), cfg.imageSize());
     }

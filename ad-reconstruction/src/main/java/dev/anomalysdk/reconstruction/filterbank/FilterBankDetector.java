@@ -78,11 +78,6 @@ public final class FilterBankDetector extends BaseDetector {
     private record Features(float[] values, int channels, int height, int width) { }
 
     @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
     protected int inferenceBatchSize() {
         return 16;
     }

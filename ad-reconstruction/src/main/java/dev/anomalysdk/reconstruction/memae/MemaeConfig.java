@@ -101,8 +101,4 @@ final class MemaeConfig {
     double maxMinutes() {
         return config.get(MAX_MINUTES);
     }
-
-    String device() {
-        return config.get(DEVICE);
-    }
 }

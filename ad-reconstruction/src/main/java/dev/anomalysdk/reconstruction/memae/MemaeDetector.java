@@ -1,11 +1,9 @@
 package dev.anomalysdk.reconstruction.memae;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import dev.anomalysdk.core.AnomalyMap;
-import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
@@ -43,26 +41,6 @@ public final class MemaeDetector extends NetworkDetector {
         int[] widths = EncoderDecoder.doublingWidths(cfg.width(), cfg.levels());
         MemoryModule memory = new MemoryModule(cfg.memorySlots(), widths[widths.length - 1], cfg.shrinkThreshold());
         return new EncoderDecoder(widths, 3, false, true, memory);
-    }
-
-    @Override
-    protected Device device() {
-        return DjlEnvironment.device(cfg.device());
-    }
-
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
-    protected int inferenceBatchSize() {
-        return cfg.batchSize();
-    }
-
-    @Override
-    protected int trainingBatchSize() {
-        return cfg.batchSize();
     }
 
     @Override

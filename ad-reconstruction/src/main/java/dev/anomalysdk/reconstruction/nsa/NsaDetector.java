@@ -106,11 +106,6 @@ public final class NsaDetector extends BaseDetector {
         return Math.min(cfg.batchSize(), 4);
     }
 
-    @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
     /** An image scaled to the network's resolution, kept as 8-bit to bound memory. */
     private record Scaled(byte[] data, int channels, int height, int width) {
         static Scaled of(float[] pixels, int channels, int height, int width) {

@@ -73,11 +73,6 @@ public final class MkdDetector extends BaseDetector {
     }
 
     @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
     protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
         closeNetworks();
         Device device = DjlEnvironment.device(cfg.device());

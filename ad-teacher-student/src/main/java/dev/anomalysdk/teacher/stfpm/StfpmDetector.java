@@ -78,11 +78,6 @@ public final class StfpmDetector extends BaseDetector {
     }
 
     @Override
-    protected long seed() {
-        return cfg.seed();
-    }
-
-    @Override
     protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
         closeNetworks();
         Device device = DjlEnvironment.device(cfg.device());
