@@ -111,8 +111,12 @@ final class PositionGaussians implements AutoCloseable {
         sum.addi(y.sum(new int[] {1}));
         for (int c = 0; c < matrices.size(); c++) {
             int a = c * chunkPositions;
-            NDArray yc = y.get(new NDIndex(a + ":" + Math.min(positions, a + chunkPositions)));
-            matrices.get(c).addi(yc.transpose(0, 2, 1).matMul(yc));
+            // Each chunk's temporaries are freed before the next: together they would be as large as the model.
+            try (NDManager step = y.getManager().newSubManager()) {
+                NDArray yc = y.get(new NDIndex(a + ":" + Math.min(positions, a + chunkPositions)));
+                yc.attach(step);
+                matrices.get(c).addi(yc.transpose(0, 2, 1).matMul(yc));
+            }
         }
         count += s.get(1);
     }
@@ -135,19 +139,24 @@ final class PositionGaussians implements AutoCloseable {
             meanShifted.attach(scope);
             for (int c = 0; c < matrices.size(); c++) {
                 int a = c * chunkPositions;
-                NDArray m = meanShifted.get(new NDIndex(a + ":" + Math.min(positions, a + chunkPositions)));
-                NDArray outer = m.expandDims(2).matMul(m.expandDims(1)).mul(count);
-                NDArray sums = matrices.get(c);
-                sums.attach(scope); // freed with the scope; ops on it allocate in the scope
-                NDArray cov = sums.toType(DataType.FLOAT64, false).sub(outer)
-                        .div(Math.max(1, count - 1)).add(eye);
-                // Symmetrize against round-off, then invert in double precision.
-                cov = cov.add(cov.transpose(0, 2, 1)).div(2);
-                // The inverse may come back with column-major strides; store it as a plain row-major copy,
-                // exactly what loading a saved model creates, so fitted and loaded models score identically.
-                NDArray inverse = cov.inverse().toType(DataType.FLOAT32, false);
-                NDArray precision = manager.create(inverse.toFloatArray(), inverse.getShape());
-                matrices.set(c, precision);
+                // One sub-scope per chunk: the float64 temporaries of all chunks together would be several
+                // times the model's size.
+                try (NDManager step = scope.newSubManager()) {
+                    NDArray m = meanShifted.get(new NDIndex(a + ":" + Math.min(positions, a + chunkPositions)));
+                    m.attach(step);
+                    NDArray outer = m.expandDims(2).matMul(m.expandDims(1)).mul(count);
+                    NDArray sums = matrices.get(c);
+                    sums.attach(step); // freed with the step; ops on it allocate in the step
+                    NDArray cov = sums.toType(DataType.FLOAT64, false).sub(outer)
+                            .div(Math.max(1, count - 1)).add(eye);
+                    // Symmetrize against round-off, then invert in double precision.
+                    cov = cov.add(cov.transpose(0, 2, 1)).div(2);
+                    // The inverse may come back with column-major strides; store it as a plain row-major copy,
+                    // exactly what loading a saved model creates, so fitted and loaded models score identically.
+                    NDArray inverse = cov.inverse().toType(DataType.FLOAT32, false);
+                    NDArray precision = manager.create(inverse.toFloatArray(), inverse.getShape());
+                    matrices.set(c, precision);
+                }
             }
             shift.attach(scope);
             sum.attach(scope);

@@ -184,4 +184,23 @@ class PositionGaussiansTest {
             }
         }
     }
+
+    @Test
+    void accumulatingLeavesNoPerChunkTemporariesInTheCallersManager() {
+        DjlEnvironment.init();
+        int[] left = new int[2];
+        int[] chunks = {100, 10};
+        for (int t = 0; t < 2; t++) {
+            try (NDManager m = NDManager.newBaseManager(); NDManager batch = m.newSubManager();
+                    PositionGaussians g = new PositionGaussians(m, 20, 6, chunks[t])) {
+                NDArray x = batch.randomNormal(new Shape(20, 4, 6));
+                g.accumulate(x);
+                g.accumulate(x);
+                left[t] = batch.getManagedArrays().size();
+            }
+        }
+        // One chunk or ten: the batch's manager holds the same arrays afterwards (per-chunk products, each as
+        // large as a chunk of the model, are freed as they are used).
+        assertEquals(left[0], left[1]);
+    }
 }
