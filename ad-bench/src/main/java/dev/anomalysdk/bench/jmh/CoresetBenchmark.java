@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Approximate greedy coreset selection on {@code n x 1024} patch features: 78,400 rows (100 images at 224 px,
  * the official implementation's 217 s fit, 197 s of it coreset) or 156,800 (200 images). One operation is a
  * whole {@link CoresetSampler#select} (projection to 128 dimensions, then one greedy pass per chosen row).
- * Counters: {@code gbytes} = GB/s read by the greedy loop ({@code n x 128 x 4} bytes per pass; projection time
- * included, so it is a lower bound), {@code passes} = greedy iterations per second. {@code fraction} 0.1 is
+ * Counters: {@code gbytes} = the GB/s a plain greedy loop would have to read to go as fast ({@code n x 128 x 4}
+ * bytes per iteration, projection time included; the CPU loop reads far less, see {@link CoresetSampler}),
+ * {@code passes} = greedy iterations per second. {@code fraction} 0.1 is
  * the official setting (one operation = a full fit's coreset); 0.01 measures the loop rate faster.
  */
 @State(Scope.Thread)

@@ -38,14 +38,16 @@ import org.slf4j.LoggerFactory;
  * integer distances, on either backend, so both select the same rows for the same seed, in the same order;
  * ties go to the lowest row index.
  *
- * <p>Cost: one GEMM for the projection, then per selected row one pass over the {@code n x projectionDim}
- * projected matrix (bandwidth bound). The CPU loop fuses distance, minimum and arg-max in a single pass over
- * a compact tiled {@code int} layout, split over {@link Options#threads()} threads.
+ * <p>Cost: one GEMM for the projection; then the plain algorithm reads the whole {@code n x projectionDim}
+ * projected matrix once per selected row. The CPU loop reads far less: rows live in compact tiles with a
+ * bounding ball, a tile is only brought up to date when it may hold the farthest row, and then only with the
+ * members near enough to change it (see {@code greedyCpu}); it is split over {@link Options#threads()}
+ * threads.
  */
 public final class CoresetSampler {
     private static final Logger LOG = LoggerFactory.getLogger(CoresetSampler.class);
     /** Rows per tile of the projected matrix (dimension-major inside a tile, so the CPU loop vectorizes). */
-    static final int TILE = 64;
+    static final int TILE = 256;
     private static final int PROJECTION_BLOCK = 8192;
 
     private CoresetSampler() {}
@@ -125,20 +127,23 @@ public final class CoresetSampler {
     }
 
     /**
-     * Projected, quantized rows in tiles of {@link #TILE} rows, dimension-major inside each tile. Rows are
+     * Projected, quantized rows in tiles of {@link #TILE} rows, one {@code int[TILE]} column per dimension (so
+     * the loops over a tile's rows read and write at the same index, which the JIT vectorizes). Rows are
      * stored in a locality order (leaves of a k-d split), so that each tile is compact and has a small
      * bounding ball: the greedy loop skips every tile that the ball proves cannot change.
      */
     static final class Projected {
         final int n;
         final int dim;
-        final int[][] tiles;
+        /** {@code tiles[b][j][t]}: value {@code j} of the row in slot {@code b * TILE + t}. */
+        final int[][][] tiles;
         /** Original row of each storage slot. */
         final int[] order;
         /** Storage slot of each original row. */
         final int[] slot;
-        /** Per tile: centre of its rows and largest distance of a row from it. */
-        final double[][] centres;
+        /** Per tile: rounded mean of its rows (an integer point, so distances to it are exact) ... */
+        final int[][] centres;
+        /** ... and the largest Euclidean distance of one of its rows from that point. */
         final double[] radius;
 
         Projected(int n, int dim, int[] rowMajor, int[] order) {
@@ -147,55 +152,47 @@ public final class CoresetSampler {
             this.order = order;
             this.slot = new int[n];
             int tileCount = (n + TILE - 1) / TILE;
-            this.tiles = new int[tileCount][];
-            this.centres = new double[tileCount][dim];
+            this.tiles = new int[tileCount][dim][TILE];
+            this.centres = new int[tileCount][dim];
             this.radius = new double[tileCount];
             for (int s = 0; s < n; s++) {
                 slot[order[s]] = s;
             }
             for (int b = 0; b < tileCount; b++) {
-                int[] tile = new int[dim * TILE];
+                int[][] tile = tiles[b];
                 int valid = Math.min(TILE, n - b * TILE);
-                double[] centre = centres[b];
-                for (int t = 0; t < valid; t++) {
-                    int row = order[b * TILE + t];
-                    for (int j = 0; j < dim; j++) {
-                        int v = rowMajor[row * dim + j];
-                        tile[j * TILE + t] = v;
-                        centre[j] += v;
-                    }
-                }
                 for (int j = 0; j < dim; j++) {
-                    centre[j] /= valid;
-                }
-                double r = 0;
-                for (int t = 0; t < valid; t++) {
-                    double s2 = 0;
-                    for (int j = 0; j < dim; j++) {
-                        double d = tile[j * TILE + t] - centre[j];
-                        s2 += d * d;
+                    long sum = 0;
+                    for (int t = 0; t < valid; t++) {
+                        int v = rowMajor[order[b * TILE + t] * dim + j];
+                        tile[j][t] = v;
+                        sum += v;
                     }
-                    r = Math.max(r, Math.sqrt(s2));
+                    centres[b][j] = (int) Math.round((double) sum / valid);
                 }
-                radius[b] = r;
-                tiles[b] = tile;
+                int[] d = new int[TILE];
+                squaredDistances(tile, centres[b], d);
+                int r = 0;
+                for (int t = 0; t < valid; t++) {
+                    r = Math.max(r, d[t]);
+                }
+                radius[b] = Math.sqrt(r);
             }
         }
 
         /** @return value {@code j} of original row {@code row} */
         int get(int row, int j) {
             int s = slot[row];
-            return tiles[s / TILE][j * TILE + s % TILE];
+            return tiles[s / TILE][j][s % TILE];
         }
 
         /** @return original row {@code row} */
         int[] row(int row) {
             int[] c = new int[dim];
             int s = slot[row];
-            int[] tile = tiles[s / TILE];
-            int t = s % TILE;
+            int[][] tile = tiles[s / TILE];
             for (int j = 0; j < dim; j++) {
-                c[j] = tile[j * TILE + t];
+                c[j] = tile[j][s % TILE];
             }
             return c;
         }
@@ -204,11 +201,8 @@ public final class CoresetSampler {
         int[] rowMajor() {
             int[] out = new int[n * dim];
             for (int i = 0; i < n; i++) {
-                int s = slot[i];
-                int[] tile = tiles[s / TILE];
-                int t = s % TILE;
                 for (int j = 0; j < dim; j++) {
-                    out[i * dim + j] = tile[j * TILE + t];
+                    out[i * dim + j] = get(i, j);
                 }
             }
             return out;
@@ -227,11 +221,15 @@ public final class CoresetSampler {
                 starts.add(random.nextInt(n));
             }
             double[] sum = new double[n];
-            int[] d = new int[n];
+            int[] d = new int[TILE];
             for (int s : starts) {
-                distancesTo(row(s), d);
-                for (int i = 0; i < n; i++) {
-                    sum[i] += Math.sqrt(d[i]);
+                int[] c = row(s);
+                for (int b = 0; b < tiles.length; b++) {
+                    squaredDistances(tiles[b], c, d);
+                    int valid = Math.min(TILE, n - b * TILE);
+                    for (int t = 0; t < valid; t++) {
+                        sum[order[b * TILE + t]] += Math.sqrt(d[t]);
+                    }
                 }
             }
             int[] out = new int[n];
@@ -241,25 +239,17 @@ public final class CoresetSampler {
             }
             return out;
         }
+    }
 
-        /** Exact squared distances of every original row to {@code c}. */
-        void distancesTo(int[] c, int[] out) {
-            int[] acc = new int[TILE];
-            for (int b = 0; b < tiles.length; b++) {
-                Arrays.fill(acc, 0);
-                int[] tile = tiles[b];
-                for (int j = 0; j < dim; j++) {
-                    int cj = c[j];
-                    int o = j * TILE;
-                    for (int t = 0; t < TILE; t++) {
-                        int v = tile[o + t] - cj;
-                        acc[t] += v * v;
-                    }
-                }
-                int valid = Math.min(TILE, n - b * TILE);
-                for (int t = 0; t < valid; t++) {
-                    out[order[b * TILE + t]] = acc[t];
-                }
+    /** Exact squared distances of a tile's rows to the point {@code c}, into {@code out[0, TILE)}. */
+    static void squaredDistances(int[][] tile, int[] c, int[] out) {
+        Arrays.fill(out, 0);
+        for (int j = 0; j < c.length; j++) {
+            int cj = c[j];
+            int[] column = tile[j];
+            for (int t = 0; t < TILE; t++) {
+                int v = column[t] - cj;
+                out[t] += v * v;
             }
         }
     }
@@ -294,6 +284,7 @@ public final class CoresetSampler {
         float[] projected = new float[n * p];
         int block = PROJECTION_BLOCK;
         float[] buf = new float[block * d];
+        INDArray x = identity ? null : Nd4j.createUninitialized(DataType.FLOAT, new long[] {block, d}, 'c');
         INDArray out = identity ? null : Nd4j.createUninitialized(DataType.FLOAT, new long[] {block, p}, 'c');
         for (int start = 0; start < n; start += block) {
             int rows = Math.min(block, n - start);
@@ -301,14 +292,14 @@ public final class CoresetSampler {
             if (identity) {
                 System.arraycopy(buf, 0, projected, start * p, rows * p);
             } else {
-                INDArray x = Nd4j.create(buf, new long[] {block, d}, 'c');
+                x.data().asNioFloat().put(0, buf);
                 Nd4j.gemm(x, weightsT, out, false, false, 1.0, 0.0);
                 out.data().asNioFloat().get(0, projected, start * p, rows * p);
-                x.close();
             }
         }
         if (weightsT != null) {
             weightsT.close();
+            x.close();
             out.close();
         }
         float maxAbs = 0;
@@ -407,78 +398,69 @@ public final class CoresetSampler {
     }
 
     /**
-     * The CPU greedy loop. Per new coreset member {@code c}, a tile whose bounding ball lies farther from
-     * {@code c} than the square root of its largest current distance cannot change (triangle inequality) and
-     * is skipped; the others get one fused pass: exact integer distance, running minimum, arg-max. Results
-     * equal the unpruned loop's: skipping is decided with a safety margin, and ties go to the lowest original
-     * row.
+     * The CPU greedy loop, lazy and pruned. The next member is the row with the largest distance to the
+     * coreset, and distances only shrink, so a tile's largest distance as of its last update is an upper
+     * bound of its current one. Each worker owns a range of tiles in a tournament tree ordered by those
+     * bounds and brings only its top tiles up to date, until the top one is current: that tile holds the
+     * range's farthest row. A tile that never reaches the top is never read again. Bringing a tile up to date
+     * applies every member chosen since its last update in order, each a fused pass (exact integer distance,
+     * running minimum) over a tile that stays in cache, skipping the members whose distance from the tile's
+     * bounding ball exceeds its largest distance (triangle inequality, with a safety margin). Applying a
+     * member that could be skipped changes nothing, so the result equals the plain loop's: the same rows in
+     * the same order, ties to the lowest original row.
      */
     private static int[] greedyCpu(Projected p, int[] minDistByRow, int count, int threads,
             ProgressListener progress) {
-        int tileCount = p.tiles.length;
-        int[] minDist = new int[tileCount * TILE];
-        for (int s = 0; s < p.n; s++) {
-            minDist[s] = minDistByRow[p.order[s]];
-        }
-        int[] tileMax = new int[tileCount];
-        int[] tileArg = new int[tileCount];
-        for (int b = 0; b < tileCount; b++) {
-            refreshTile(p, minDist, b, tileMax, tileArg);
-        }
-        int workers = Math.max(1, Math.min(threads, tileCount));
+        LazyTiles lazy = new LazyTiles(p, minDistByRow, count, threads);
+        int workers = lazy.ranges.length;
         ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers - 1, r -> {
             Thread t = new Thread(r, "coreset-worker");
             t.setDaemon(true);
             return t;
         }) : null;
-        long visited = 0;
         try {
             int[] chosen = new int[count];
             int selected = 0;
             int next = argMax(minDistByRow, p.n);
             int reportEvery = Math.max(1, count / 100);
+            int[] tops = new int[workers];
             while (selected < count) {
-                if (selected > 0 && minDist[p.slot[next]] == 0) {
+                if (selected > 0 && lazy.minDist[p.slot[next]] == 0) {
                     LOG.info("coreset: every remaining row duplicates a chosen one; stopping at {} of {}", selected,
                             count);
                     break;
                 }
-                chosen[selected++] = next;
+                chosen[selected] = next;
+                lazy.addMember(p.slot[next], selected);
+                selected++;
                 if (selected == count) {
                     break;
                 }
-                int[] c = p.row(next);
-                if (pool == null) {
-                    visited += update(p, c, minDist, tileMax, tileArg, 0, tileCount);
-                } else {
-                    List<Future<Integer>> parts = new ArrayList<>();
-                    int per = (tileCount + workers - 1) / workers;
-                    for (int w = 1; w < workers; w++) {
-                        int from = Math.min(tileCount, w * per);
-                        int to = Math.min(tileCount, from + per);
-                        Callable<Integer> task = () -> update(p, c, minDist, tileMax, tileArg, from, to);
-                        parts.add(pool.submit(task));
-                    }
-                    visited += update(p, c, minDist, tileMax, tileArg, 0, Math.min(tileCount, per));
-                    for (Future<Integer> f : parts) {
-                        visited += f.get();
+                int members = selected;
+                List<Future<Integer>> parts = new ArrayList<>();
+                for (int w = 1; w < workers; w++) {
+                    int range = w;
+                    parts.add(pool.submit(() -> lazy.farthestTile(range, members)));
+                }
+                tops[0] = lazy.farthestTile(0, members);
+                for (int w = 1; w < workers; w++) {
+                    tops[w] = parts.get(w - 1).get();
+                }
+                int bestTile = tops[0];
+                for (int w = 1; w < workers; w++) {
+                    if (lazy.before(tops[w], bestTile)) {
+                        bestTile = tops[w];
                     }
                 }
-                int bestTile = 0;
-                for (int b = 1; b < tileCount; b++) {
-                    if (tileMax[b] > tileMax[bestTile] || (tileMax[b] == tileMax[bestTile]
-                            && p.order[tileArg[b]] < p.order[tileArg[bestTile]])) {
-                        bestTile = b;
-                    }
-                }
-                next = p.order[tileArg[bestTile]];
+                next = p.order[lazy.tileArg[bestTile]];
                 if (selected % reportEvery == 0) {
                     progress.update("coreset", selected, count);
                 }
             }
             progress.update("coreset", count, count);
-            LOG.debug("coreset: the greedy loop visited {} % of the tiles", String.format("%.1f",
-                    100.0 * visited / Math.max(1L, (long) tileCount * Math.max(1, selected - 1))));
+            LOG.debug("coreset: {} % of the (tile, member) passes of a plain loop were computed",
+                    String.format("%.2f", 100.0 * Arrays.stream(lazy.passes).sum()
+                            / Math.max(1.0, (double) p.tiles.length * Math.max(1, selected - 1))));
             return selected == count ? chosen : Arrays.copyOf(chosen, selected);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -492,65 +474,196 @@ public final class CoresetSampler {
         }
     }
 
-    /** Largest distance of a tile and its slot (lowest original row on ties). */
-    private static void refreshTile(Projected p, int[] minDist, int b, int[] tileMax, int[] tileArg) {
-        int base = b * TILE;
-        int valid = Math.min(TILE, p.n - base);
-        int best = -1;
-        int arg = base;
-        for (int t = 0; t < valid; t++) {
-            int m = minDist[base + t];
-            if (m > best || (m == best && p.order[base + t] < p.order[arg])) {
-                best = m;
-                arg = base + t;
+    /**
+     * State of the lazy CPU loop: per-slot distances, per-tile largest distance (an upper bound until the tile
+     * is brought up to date) and how many members it has seen, the members' coordinates (by row and by
+     * column), and per worker a range of tiles in a tournament tree with its scratch space. Workers touch only
+     * their own tiles.
+     */
+    private static final class LazyTiles {
+        final Projected p;
+        final int[] minDist;
+        final int[] tileMax;
+        final int[] tileArg;
+        final int[] seen;
+        final int[] members;
+        final int[][] memberColumns;
+        final int[][] ranges;
+        final int[][] trees;
+        /** Per worker: squared distances of members to a tile's centre (indexed by member), two accumulators. */
+        final int[][] centreDistances;
+        final int[][][] accumulators;
+        /** Per worker: (tile, member) passes computed. */
+        final long[] passes;
+
+        LazyTiles(Projected p, int[] minDistByRow, int count, int threads) {
+            this.p = p;
+            int tileCount = p.tiles.length;
+            minDist = new int[tileCount * TILE];
+            for (int s = 0; s < p.n; s++) {
+                minDist[s] = minDistByRow[p.order[s]];
+            }
+            tileMax = new int[tileCount];
+            tileArg = new int[tileCount];
+            seen = new int[tileCount];
+            for (int b = 0; b < tileCount; b++) {
+                refreshTile(b);
+            }
+            members = new int[count * p.dim];
+            memberColumns = new int[p.dim][count];
+            int per = (tileCount + threads - 1) / threads;
+            int workers = (tileCount + per - 1) / per;
+            ranges = new int[workers][];
+            trees = new int[workers][];
+            centreDistances = new int[workers][count];
+            accumulators = new int[workers][2][TILE];
+            passes = new long[workers];
+            for (int w = 0; w < workers; w++) {
+                int from = Math.min(tileCount, w * per);
+                int to = Math.min(tileCount, from + per);
+                ranges[w] = new int[] {from, to};
+                int leaves = Integer.highestOneBit(Math.max(1, to - from - 1)) << 1;
+                int[] tree = new int[2 * leaves];
+                Arrays.fill(tree, -1);
+                for (int b = from; b < to; b++) {
+                    tree[leaves + b - from] = b;
+                }
+                for (int node = leaves - 1; node >= 1; node--) {
+                    tree[node] = winner(tree[2 * node], tree[2 * node + 1]);
+                }
+                trees[w] = tree;
             }
         }
-        tileMax[b] = best;
-        tileArg[b] = arg;
-    }
 
-    /** Updates tiles [from, to) for new member {@code c}; returns how many were visited (not skipped). */
-    private static int update(Projected p, int[] c, int[] minDist, int[] tileMax, int[] tileArg, int from, int to) {
-        int dim = p.dim;
-        int[] acc = new int[TILE];
-        int visited = 0;
-        for (int b = from; b < to; b++) {
-            double[] centre = p.centres[b];
-            double s2 = 0;
-            for (int j = 0; j < dim; j++) {
-                double d = c[j] - centre[j];
-                s2 += d * d;
+        /** Records the coordinates of member number {@code index}, stored at {@code slot}. */
+        void addMember(int slot, int index) {
+            int[][] tile = p.tiles[slot / TILE];
+            int t = slot % TILE;
+            for (int j = 0; j < p.dim; j++) {
+                int v = tile[j][t];
+                members[index * p.dim + j] = v;
+                memberColumns[j][index] = v;
             }
-            // Every row of the tile is at least this far from c; the margin absorbs rounding of the bound.
-            double lower = (Math.sqrt(s2) - p.radius[b]) * (1 - 1e-9) - 1e-6;
-            if (lower > 0 && lower * lower >= tileMax[b]) {
-                continue;
+        }
+
+        /** @return whether tile {@code a}'s largest distance comes before tile {@code b}'s (ties: lower row) */
+        boolean before(int a, int b) {
+            return tileMax[a] > tileMax[b] || (tileMax[a] == tileMax[b] && p.order[tileArg[a]] < p.order[tileArg[b]]);
+        }
+
+        private int winner(int a, int b) {
+            if (a < 0) {
+                return b;
             }
-            visited++;
-            Arrays.fill(acc, 0);
-            int[] tile = p.tiles[b];
-            for (int j = 0; j < dim; j++) {
-                int cj = c[j];
-                int o = j * TILE;
+            return b < 0 || !before(b, a) ? a : b;
+        }
+
+        /** @return the tile of range {@code w} holding its farthest row, after {@code memberCount} members */
+        int farthestTile(int w, int memberCount) {
+            int[] tree = trees[w];
+            int leaves = tree.length / 2;
+            while (true) {
+                int b = tree[1];
+                if (seen[b] == memberCount) {
+                    return b;
+                }
+                catchUp(w, b, memberCount);
+                for (int node = (leaves + b - ranges[w][0]) >> 1; node >= 1; node >>= 1) {
+                    tree[node] = winner(tree[2 * node], tree[2 * node + 1]);
+                }
+            }
+        }
+
+        /** Applies members {@code [seen[b], memberCount)} to tile {@code b} (worker {@code w}'s scratch space). */
+        private void catchUp(int w, int b, int memberCount) {
+            int from = seen[b];
+            int[] centre = p.centres[b];
+            int[] d = centreDistances[w];
+            Arrays.fill(d, from, memberCount, 0);
+            for (int j = 0; j < p.dim; j++) {
+                int cj = centre[j];
+                int[] column = memberColumns[j];
+                for (int m = from; m < memberCount; m++) {
+                    int v = column[m] - cj;
+                    d[m] += v * v;
+                }
+            }
+            // Members that cannot lower any distance of the tile are skipped (every row of the tile is at least
+            // sqrt(d) - radius from them; the margin absorbs rounding); the others are applied two at a time.
+            int pending = -1;
+            int computed = 0;
+            for (int m = from; m < memberCount; m++) {
+                double lower = (Math.sqrt(d[m]) - p.radius[b]) * (1 - 1e-9) - 1e-6;
+                if (lower > 0 && lower * lower >= tileMax[b]) {
+                    continue;
+                }
+                computed++;
+                if (pending < 0) {
+                    pending = m;
+                } else {
+                    apply(w, b, pending, m);
+                    pending = -1;
+                }
+            }
+            if (pending >= 0) {
+                apply(w, b, pending, pending);
+            }
+            seen[b] = memberCount;
+            passes[w] += computed;
+        }
+
+        /** Lowers tile {@code b}'s distances to members {@code m0} and {@code m1} (possibly equal). */
+        private void apply(int w, int b, int m0, int m1) {
+            int[][] tile = p.tiles[b];
+            int[] acc0 = accumulators[w][0];
+            int[] acc1 = accumulators[w][1];
+            Arrays.fill(acc0, 0);
+            Arrays.fill(acc1, 0);
+            int o0 = m0 * p.dim;
+            int o1 = m1 * p.dim;
+            for (int j = 0; j < p.dim; j++) {
+                int c0 = members[o0 + j];
+                int c1 = members[o1 + j];
+                int[] column = tile[j];
                 for (int t = 0; t < TILE; t++) {
-                    int v = tile[o + t] - cj;
-                    acc[t] += v * v;
+                    int x = column[t];
+                    int v0 = x - c0;
+                    int v1 = x - c1;
+                    acc0[t] += v0 * v0;
+                    acc1[t] += v1 * v1;
                 }
             }
             int base = b * TILE;
             int valid = Math.min(TILE, p.n - base);
             boolean changed = false;
             for (int t = 0; t < valid; t++) {
-                if (acc[t] < minDist[base + t]) {
-                    minDist[base + t] = acc[t];
+                int v = Math.min(acc0[t], acc1[t]);
+                if (v < minDist[base + t]) {
+                    minDist[base + t] = v;
                     changed = true;
                 }
             }
             if (changed) {
-                refreshTile(p, minDist, b, tileMax, tileArg);
+                refreshTile(b);
             }
         }
-        return visited;
+
+        /** Largest distance of a tile and its slot (lowest original row on ties). */
+        private void refreshTile(int b) {
+            int base = b * TILE;
+            int valid = Math.min(TILE, p.n - base);
+            int best = -1;
+            int arg = base;
+            for (int t = 0; t < valid; t++) {
+                int m = minDist[base + t];
+                if (m > best || (m == best && p.order[base + t] < p.order[arg])) {
+                    best = m;
+                    arg = base + t;
+                }
+            }
+            tileMax[b] = best;
+            tileArg[b] = arg;
+        }
     }
 
     private static int argMax(int[] v, int n) {

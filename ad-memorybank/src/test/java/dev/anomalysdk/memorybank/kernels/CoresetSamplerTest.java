@@ -71,13 +71,16 @@ class CoresetSamplerTest {
                     null, ProgressListener.NONE);
             assertTrue(!Arrays.equals(one, other), "another seed, another projection and start");
         }
-        // Many compact tiles: the CPU loop skips most of them, and must still choose exactly what the
-        // unpruned DJL loop chooses.
+        // Many compact tiles: the lazy CPU loop leaves most of them stale or skips them, and must still choose
+        // exactly what the plain DJL loop chooses, however the tiles are split between threads.
         float[] y = clustered(20_000, 24, 5);
         try (PatchMatrix m = PatchMatrix.of(y, 24)) {
-            CoresetSampler.Options o = new CoresetSampler.Options(0.05, 12, 10, 1, 2);
-            assertArrayEquals(CoresetSampler.select(m, o, KernelBackend.DJL, Device.cpu(), ProgressListener.NONE),
-                    CoresetSampler.select(m, o, KernelBackend.ND4J, null, ProgressListener.NONE));
+            int[] plain = CoresetSampler.select(m, new CoresetSampler.Options(0.05, 12, 10, 1, 1), KernelBackend.DJL,
+                    Device.cpu(), ProgressListener.NONE);
+            for (int threads : new int[] {1, 2, 3}) {
+                assertArrayEquals(plain, CoresetSampler.select(m, new CoresetSampler.Options(0.05, 12, 10, 1, threads),
+                        KernelBackend.ND4J, null, ProgressListener.NONE), threads + " threads");
+            }
         }
     }
 
