@@ -53,6 +53,19 @@ class TorchScriptBackboneTest {
     }
 
     @Test
+    void anOptimizedExportGivesThePlainModulesOutputs() throws IOException {
+        // Same weights exported frozen (batch norms folded) and channels-last: the outputs must be the plain
+        // module's up to float rounding, in NCHW order.
+        Npy.Array input = Fixtures.npy(Fixtures.resource("input.npy"));
+        try (TorchScriptBackbone fx = TorchScriptBackbone.load(Fixtures.resource("tiny_resnet_optimized.pt"),
+                Device.cpu()); NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> out = fx.extract(Fixtures.toArray(input, m));
+            Fixtures.assertClose(Fixtures.npy(Fixtures.resource("expected_layer2.npy")), out.get("layer2"), 1e-4);
+            Fixtures.assertClose(Fixtures.npy(Fixtures.resource("expected_layer3.npy")), out.get("layer3"), 1e-4);
+        }
+    }
+
+    @Test
     void sidecarDescribesLayersAndWeights() throws IOException {
         try (TorchScriptBackbone fx = TorchScriptBackbone.load(Fixtures.tinyResnet(), Device.cpu())) {
             assertEquals(List.of("layer2", "layer3"), fx.layers());
