@@ -8,7 +8,6 @@ import dev.anomalysdk.core.features.TorchScriptBackbone;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -19,20 +18,6 @@ import java.util.Optional;
  */
 public final class Teachers {
     private Teachers() {}
-
-    /**
-     * @param spec the {@code backbone} value
-     * @param seed the detector's seed, given to a built-in random ResNet whose spec has no {@code :seed=}
-     * @return the spec to pass to {@link Backbones#create}
-     */
-    public static String seeded(String spec, long seed) {
-        String head = spec.split(":", 2)[0].toLowerCase(Locale.ROOT);
-        boolean builtIn = false;
-        for (ResNetBackbone.Architecture a : ResNetBackbone.Architecture.values()) {
-            builtIn |= a.id().equals(head);
-        }
-        return builtIn && !spec.contains(":seed=") ? spec + ":seed=" + seed : spec;
-    }
 
     /**
      * Opens a teacher returning the given layers.
@@ -48,7 +33,7 @@ public final class Teachers {
     public static FeatureExtractor open(String spec, long seed, List<String> layers, Device device) {
         FeatureExtractor fx;
         try {
-            fx = Backbones.create(seeded(spec, seed), layers, device);
+            fx = Backbones.create(Backbones.seeded(spec, seed), layers, device);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open teacher backbone '" + spec + "': " + e.getMessage(), e);
         }

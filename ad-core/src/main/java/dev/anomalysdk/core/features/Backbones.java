@@ -71,6 +71,24 @@ public final class Backbones {
         throw new IllegalArgumentException("Unknown backbone '" + spec + "'; use " + SPEC_FORMS);
     }
 
+    /**
+     * Gives a detector's seed to a random built-in ResNet spec that names none, so that such a backbone
+     * follows the detector's {@code seed} key; other specs are returned unchanged.
+     *
+     * @param spec the {@code backbone} value
+     * @param seed the detector's seed
+     * @return the spec to pass to {@link #create}
+     */
+    public static String seeded(String spec, long seed) {
+        String head = spec.split(":", 2)[0];
+        for (ResNetBackbone.Architecture a : ResNetBackbone.Architecture.values()) {
+            if (a.id().equalsIgnoreCase(head)) {
+                return spec.contains(":seed=") ? spec : spec + ":seed=" + seed;
+            }
+        }
+        return spec;
+    }
+
     private static ResNetBackbone resnet(ResNetBackbone.Architecture a, String spec, List<String> layers,
             Device device) {
         long seed = 0;

@@ -47,6 +47,15 @@ class BackbonesTest {
     }
 
     @Test
+    void onlyBuiltInSpecsWithoutASeedTakeTheDetectorsSeed() {
+        assertEquals("resnet18:seed=7", Backbones.seeded("resnet18", 7));
+        assertEquals("Wide_ResNet50_2:width=8:seed=7", Backbones.seeded("Wide_ResNet50_2:width=8", 7));
+        assertEquals("resnet18:seed=3", Backbones.seeded("resnet18:seed=3", 7));
+        assertEquals("wrn50.pt", Backbones.seeded("wrn50.pt", 7));
+        assertEquals("file:/m/resnet18.pt", Backbones.seeded("file:/m/resnet18.pt", 7));
+    }
+
+    @Test
     void torchScriptSpecsLoadTheFileAndItsSidecar() throws IOException {
         try (FeatureExtractor fx = Backbones.create(Fixtures.tinyResnet().toString(), null, Device.cpu())) {
             assertTrue(fx instanceof TorchScriptBackbone);

@@ -2,6 +2,7 @@ package dev.anomalysdk.memorybank.cnndictionary;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.features.Backbones;
 import java.util.Arrays;
 import java.util.List;
 
@@ -55,14 +56,7 @@ final class CnnDictionaryConfig {
     }
 
     String backbone() {
-        String spec = config.get(BACKBONE);
-        // A random built-in backbone takes the detector's seed unless the spec names one.
-        String head = spec.split(":", 2)[0];
-        boolean builtIn = head.equals("resnet18") || head.equals("resnet50") || head.equals("wide_resnet50_2");
-        if (builtIn && !spec.contains(":seed=")) {
-            return spec + ":seed=" + seed();
-        }
-        return spec;
+        return Backbones.seeded(config.get(BACKBONE), seed());
     }
 
     List<String> layers() {
