@@ -21,6 +21,7 @@ import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
+import dev.anomalysdk.memorybank.kernels.Nd4jArrays;
 import dev.anomalysdk.memorybank.kernels.NearestNeighbors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -135,7 +136,7 @@ public final class AnomalyDinoDetector extends BaseDetector {
             System.arraycopy(r, 0, all, off, r.length);
             off += r.length;
         }
-        bank = Nd4j.create(all, new long[] {count, dim}, 'c');
+        bank = Nd4jArrays.matrix(all, 0, count, dim);
         LOG.info("{}: memory bank of {} patches x {} dims ({} MB)", name(), count, dim, count * dim * 4 / (1 << 20));
     }
 
@@ -264,7 +265,7 @@ public final class AnomalyDinoDetector extends BaseDetector {
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(normalizeRows(p.tokens.get(i), p.dim), 0, queries, i * n * p.dim, n * p.dim);
         }
-        float[] dist = cosineDistances(Nd4j.create(queries, new long[] {(long) images.size() * n, p.dim}, 'c'), bank);
+        float[] dist = cosineDistances(Nd4jArrays.matrix(queries, 0, (long) images.size() * n, p.dim), bank);
         int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());
         List<RawOutput> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {

@@ -21,6 +21,7 @@ import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
 import dev.anomalysdk.memorybank.kernels.KMeans;
+import dev.anomalysdk.memorybank.kernels.Nd4jArrays;
 import dev.anomalysdk.memorybank.kernels.NearestNeighbors;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ public final class CnnDictionaryDetector extends BaseDetector {
             System.arraycopy(r, 0, all, off, r.length);
             off += r.length;
         }
-        INDArray x = Nd4j.create(all, new long[] {total, dim}, 'c');
+        INDArray x = Nd4jArrays.matrix(all, 0, total, dim);
         x = subsample(x, cfg.maxFitPatches(), new Random(cfg.seed()));
         if (cfg.pcaVariance() > 0) {
             fitPca(x, cfg.pcaVariance());
@@ -213,7 +214,7 @@ public final class CnnDictionaryDetector extends BaseDetector {
     @Override
     protected List<RawOutput> scoreBatch(List<ImageData> images) {
         Descriptors d = describeBatch(images);
-        INDArray q = project(Nd4j.create(d.values, new long[] {(long) d.n * d.h * d.w, d.dim}, 'c'));
+        INDArray q = project(Nd4jArrays.matrix(d.values, 0, (long) d.n * d.h * d.w, d.dim));
         float[] dist = distanceToDictionary(q);
         int plane = d.h * d.w;
         int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());

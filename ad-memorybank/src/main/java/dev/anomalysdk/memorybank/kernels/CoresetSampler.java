@@ -279,7 +279,7 @@ public final class CoresetSampler {
                     w[i * p + o] = (float) ((random.nextDouble() * 2 - 1) * bound);
                 }
             }
-            weightsT = Nd4j.create(w, new long[] {d, p}, 'c');
+            weightsT = Nd4jArrays.matrix(w, 0, d, p);
         }
         float[] projected = new float[n * p];
         int block = PROJECTION_BLOCK;

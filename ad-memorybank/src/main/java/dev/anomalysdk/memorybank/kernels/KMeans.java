@@ -99,7 +99,7 @@ public final class KMeans {
                 }
             }
         }
-        return Nd4j.create(centres, new long[] {k, d}, 'c');
+        return Nd4jArrays.matrix(centres, 0, k, d);
     }
 
     /** New centroids = means of assigned points; an empty cluster keeps its previous centre. */

@@ -141,7 +141,7 @@ public final class KnnSearch implements AutoCloseable {
                     djlBlocks.add(djl.create(buf, new Shape(rows, bank.dim())));
                     djlNorms.add(djl.create(Arrays.copyOfRange(bankNorms, (int) start, (int) start + rows)));
                 } else {
-                    INDArray block = Nd4j.create(buf, new long[] {rows, bank.dim()}, 'c');
+                    INDArray block = Nd4jArrays.matrix(buf, 0, rows, bank.dim());
                     nd4jBlocks.add(block);
                     residentRows.add(block.data().asNioFloat());
                 }
@@ -245,8 +245,7 @@ public final class KnnSearch implements AutoCloseable {
         int dim = bank.dim();
         int n = (int) bank.rows();
         ProjectionBound.Queries pq;
-        try (INDArray qa = Nd4j.create(Arrays.copyOfRange(queries, start * dim, (start + rows) * dim),
-                new long[] {rows, dim}, 'c')) {
+        try (INDArray qa = Nd4jArrays.matrix(queries, start * dim, rows, dim)) {
             pq = bound.project(qa);
         }
         float[] bounds = bound.dots(pq);
@@ -364,7 +363,7 @@ public final class KnnSearch implements AutoCloseable {
 
     private void searchNd4j(float[] q, float[] qn, int rows, int k, float[] dist, int[] idx, int offset) {
         int dim = bank.dim();
-        INDArray qa = Nd4j.create(q, new long[] {rows, dim}, 'c');
+        INDArray qa = Nd4jArrays.matrix(q, 0, rows, dim);
         float[] buf = resident ? null : new float[BLOCK * dim];
         float[] scores = new float[rows * BLOCK];
         int blocks = (int) ((bank.rows() + BLOCK - 1) / BLOCK);
@@ -376,7 +375,7 @@ public final class KnnSearch implements AutoCloseable {
                 block = nd4jBlocks.get(b);
             } else {
                 bank.read(start, n, buf, 0);
-                block = Nd4j.create(Arrays.copyOf(buf, n * dim), new long[] {n, dim}, 'c');
+                block = Nd4jArrays.matrix(buf, 0, n, dim);
             }
             INDArray prod = Nd4j.createUninitialized(org.nd4j.linalg.api.buffer.DataType.FLOAT, new long[] {rows, n}, 'c');
             Nd4j.gemm(qa, block, prod, false, true, 1.0, 0.0);

@@ -30,6 +30,8 @@ final class ProjectionBound implements AutoCloseable {
     private final int rank;
     private final float[] mean;
     private final INDArray basis;
+    /** {@code mu} as a {@code 1 x dim} matrix. */
+    private final INDArray meanRow;
     /** Bank projections, {@code rank x n} (transposed for the GEMM). */
     private final INDArray projectedBank;
     private final float[] bankProjectedNorms;
@@ -57,7 +59,7 @@ final class ProjectionBound implements AutoCloseable {
         for (int j = 0; j < dim; j++) {
             mean[j] = (float) (sum[j] / rows);
         }
-        INDArray mu = Nd4j.create(mean, new long[] {1, dim}, 'c');
+        INDArray mu = Nd4jArrays.matrix(mean, 0, 1, dim);
         INDArray scatter = Nd4j.zeros(DataType.FLOAT, dim, dim);
         for (INDArray b : blocks) {
             try (INDArray c = b.subRowVector(mu)) {
@@ -87,7 +89,7 @@ final class ProjectionBound implements AutoCloseable {
             int n = (int) b.rows();
             float[] p = project(b, mu);
             split(b.data().asNioFloat(), p, n, bankProjectedNorms, bankResiduals, bankCentredNorms, start);
-            try (INDArray t = Nd4j.create(p, new long[] {n, rank}, 'c')) {
+            try (INDArray t = Nd4jArrays.matrix(p, 0, n, rank)) {
                 projectedBank.get(NDArrayIndex.all(), NDArrayIndex.interval(start, start + n)).assign(t.transpose());
             }
             start += n;
@@ -96,7 +98,7 @@ final class ProjectionBound implements AutoCloseable {
         for (int j = 0; j < rows; j++) {
             bankSlack[j] = (float) (SLACK * bankCentredNorms[j]);
         }
-        mu.close();
+        meanRow = mu;
     }
 
     /** Projections of the query rows, plus their norms split as for the bank. */
@@ -106,14 +108,17 @@ final class ProjectionBound implements AutoCloseable {
     /** @param queries {@code rows x dim} float32 ('c' order) */
     Queries project(INDArray queries) {
         int rows = (int) queries.rows();
-        try (INDArray mu = Nd4j.create(mean, new long[] {1, dim}, 'c')) {
-            float[] p = project(queries, mu);
-            float[] pn = new float[rows];
-            float[] res = new float[rows];
-            float[] cn = new float[rows];
-            split(queries.data().asNioFloat(), p, rows, pn, res, cn, 0);
-            return new Queries(rows, Nd4j.create(p, new long[] {rows, rank}, 'c'), pn, res, cn);
+        // Centred before projecting, as the bank was: P^T q - P^T mu would cancel digits the margin counts on.
+        INDArray projected = Nd4j.createUninitialized(DataType.FLOAT, new long[] {rows, rank}, 'c');
+        try (INDArray c = queries.subRowVector(meanRow)) {
+            Nd4j.gemm(c, basis, projected, false, false, 1.0, 0.0);
         }
+        float[] p = Nd4jArrays.values(projected);
+        float[] pn = new float[rows];
+        float[] res = new float[rows];
+        float[] cn = new float[rows];
+        split(queries.data().asNioFloat(), p, rows, pn, res, cn, 0);
+        return new Queries(rows, projected, pn, res, cn);
     }
 
     /**
@@ -167,7 +172,7 @@ final class ProjectionBound implements AutoCloseable {
 
     private float[] project(INDArray rowsByDim, INDArray mu) {
         try (INDArray c = rowsByDim.subRowVector(mu); INDArray p = c.mmul(basis)) {
-            return p.dup('c').data().asFloat();
+            return Nd4jArrays.values(p);
         }
     }
 
@@ -193,6 +198,7 @@ final class ProjectionBound implements AutoCloseable {
     @Override
     public void close() {
         basis.close();
+        meanRow.close();
         projectedBank.close();
     }
 }
