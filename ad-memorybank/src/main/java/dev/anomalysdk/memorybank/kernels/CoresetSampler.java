@@ -400,11 +400,11 @@ public final class CoresetSampler {
     /**
      * The CPU greedy loop, lazy and pruned. The next member is the row with the largest distance to the
      * coreset, and distances only shrink, so a tile's largest distance as of its last update is an upper
-     * bound of its current one. Each worker owns a range of tiles in a tournament tree ordered by those
-     * bounds and brings only its top tiles up to date, until the top one is current: that tile holds the
-     * range's farthest row. A tile that never reaches the top is never read again. Bringing a tile up to date
-     * applies every member chosen since its last update in order, each a fused pass (exact integer distance,
-     * running minimum) over a tile that stays in cache, skipping the members whose distance from the tile's
+     * bound of its current one. Each worker owns every {@code threads}-th tile, in a tournament tree ordered
+     * by those bounds, and brings only its top tiles up to date, until the top one is current: that tile holds
+     * the worker's farthest row. A tile that never reaches the top is never read again. Bringing a tile up to
+     * date applies every member chosen since its last update, in pairs, each a fused pass (exact integer
+     * distance, running minimum) over a tile that stays in cache, skipping the members whose distance from the tile's
      * bounding ball exceeds its largest distance (triangle inequality, with a safety margin). Applying a
      * member that could be skipped changes nothing, so the result equals the plain loop's: the same rows in
      * the same order, ties to the lowest original row.
@@ -412,7 +412,7 @@ public final class CoresetSampler {
     private static int[] greedyCpu(Projected p, int[] minDistByRow, int count, int threads,
             ProgressListener progress) {
         LazyTiles lazy = new LazyTiles(p, minDistByRow, count, threads);
-        int workers = lazy.ranges.length;
+        int workers = lazy.workers;
         ExecutorService pool = workers > 1 ? Executors.newFixedThreadPool(workers - 1, r -> {
             Thread t = new Thread(r, "coreset-worker");
             t.setDaemon(true);
@@ -439,8 +439,8 @@ public final class CoresetSampler {
                 int members = selected;
                 List<Future<Integer>> parts = new ArrayList<>();
                 for (int w = 1; w < workers; w++) {
-                    int range = w;
-                    parts.add(pool.submit(() -> lazy.farthestTile(range, members)));
+                    int worker = w;
+                    parts.add(pool.submit(() -> lazy.farthestTile(worker, members)));
                 }
                 tops[0] = lazy.farthestTile(0, members);
                 for (int w = 1; w < workers; w++) {
@@ -477,7 +477,7 @@ public final class CoresetSampler {
     /**
      * State of the lazy CPU loop: per-slot distances, per-tile largest distance (an upper bound until the tile
      * is brought up to date) and how many members it has seen, the members' coordinates (by row and by
-     * column), and per worker a range of tiles in a tournament tree with its scratch space. Workers touch only
+     * column), and per worker its share of the tiles in a tournament tree, with its scratch space. Workers touch only
      * their own tiles.
      */
     private static final class LazyTiles {
@@ -488,7 +488,7 @@ public final class CoresetSampler {
         final int[] seen;
         final int[] members;
         final int[][] memberColumns;
-        final int[][] ranges;
+        final int workers;
         final int[][] trees;
         /** Per worker: squared distances of members to a tile's centre (indexed by member), two accumulators. */
         final int[][] centreDistances;
@@ -511,22 +511,20 @@ public final class CoresetSampler {
             }
             members = new int[count * p.dim];
             memberColumns = new int[p.dim][count];
-            int per = (tileCount + threads - 1) / threads;
-            int workers = (tileCount + per - 1) / per;
-            ranges = new int[workers][];
+            // Tiles are dealt out in turn: neighbouring tiles (the k-d order keeps them close in space) go to
+            // different workers, so the tiles a new member affects are shared among them.
+            workers = Math.max(1, Math.min(threads, tileCount));
             trees = new int[workers][];
             centreDistances = new int[workers][count];
             accumulators = new int[workers][2][TILE];
             passes = new long[workers];
             for (int w = 0; w < workers; w++) {
-                int from = Math.min(tileCount, w * per);
-                int to = Math.min(tileCount, from + per);
-                ranges[w] = new int[] {from, to};
-                int leaves = Integer.highestOneBit(Math.max(1, to - from - 1)) << 1;
+                int owned = (tileCount - w + workers - 1) / workers;
+                int leaves = Integer.highestOneBit(Math.max(1, owned - 1)) << 1;
                 int[] tree = new int[2 * leaves];
                 Arrays.fill(tree, -1);
-                for (int b = from; b < to; b++) {
-                    tree[leaves + b - from] = b;
+                for (int i = 0; i < owned; i++) {
+                    tree[leaves + i] = i * workers + w;
                 }
                 for (int node = leaves - 1; node >= 1; node--) {
                     tree[node] = winner(tree[2 * node], tree[2 * node + 1]);
@@ -558,7 +556,7 @@ public final class CoresetSampler {
             return b < 0 || !before(b, a) ? a : b;
         }
 
-        /** @return the tile of range {@code w} holding its farthest row, after {@code memberCount} members */
+        /** @return the tile of worker {@code w} holding its farthest row, after {@code memberCount} members */
         int farthestTile(int w, int memberCount) {
             int[] tree = trees[w];
             int leaves = tree.length / 2;
@@ -568,7 +566,7 @@ public final class CoresetSampler {
                     return b;
                 }
                 catchUp(w, b, memberCount);
-                for (int node = (leaves + b - ranges[w][0]) >> 1; node >= 1; node >>= 1) {
+                for (int node = (leaves + b / workers) >> 1; node >= 1; node >>= 1) {
                     tree[node] = winner(tree[2 * node], tree[2 * node + 1]);
                 }
             }
