@@ -2,6 +2,7 @@ package dev.anomalysdk.reconstruction.dsr;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.training.TrainingControl;
 import java.util.List;
 
 /**
@@ -53,9 +54,10 @@ final class DsrConfig {
     static final Param<String> DEVICE = Param.ofString("device", "cpu",
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N", "Where the networks run");
 
-    static final List<Param<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, VQ_MODEL,
-            VQ_EPOCHS, UPSAMPLING_EPOCHS, SAMPLES_PER_EPOCH, HIDDEN, RESIDUAL_HIDDEN, RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE,
-            DETECTION_WIDTH, UPSAMPLING_WIDTH, SCORE_POOL, MAX_MINUTES, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE,
+            IMAGE_SIZE, SEED, VQ_MODEL, VQ_EPOCHS, UPSAMPLING_EPOCHS, SAMPLES_PER_EPOCH, HIDDEN, RESIDUAL_HIDDEN,
+            RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE, DETECTION_WIDTH, UPSAMPLING_WIDTH, SCORE_POOL, MAX_MINUTES,
+            DEVICE));
 
     private final Config config;
 

@@ -10,15 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.anomalysdk.core.Detector;
 import dev.anomalysdk.core.Detectors;
 import dev.anomalysdk.core.ImageData;
+import dev.anomalysdk.core.ProgressListener;
 import dev.anomalysdk.core.data.DatasetSplit;
+import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.metrics.BinaryMetrics;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.reconstruction.components.Fixtures;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +96,42 @@ class DsrDetectorTest {
                 e.fit(Detector.FitData.of(split.train().subList(0, 8), List.of()));
                 assertEquals(List.of("restoration", "upsampling"), List.copyOf(e.stageResults().keySet()));
                 assertTrue(e.provenance().path("vq_model").asText().contains(vq.toAbsolutePath().toString()));
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedFitSkipsItsFinishedStagesAndResumesTheStageInProgress(@TempDir Path dir) throws IOException {
+        Map<String, String> cfg = new HashMap<>(TINY);
+        cfg.putAll(Map.of("vq_epochs", "3", "epochs", "6", "upsampling_epochs", "2", "checkpoint_dir", dir.toString(),
+                "checkpoint_every", "2"));
+        List<Sample> train = split.train().subList(0, 16);
+        TrainingLoop.Result vq;
+        try (DsrDetector d = (DsrDetector) Detectors.create("dsr", cfg)) {
+            // Stage 2 reports epoch 5 (83 %) before writing its checkpoint: the crash leaves epoch 4's.
+            ProgressListener crash = (task, done, total) -> {
+                if (task.equals("restoration training") && done >= 80) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            };
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> d.fit(Detector.FitData.of(train, List.of()), crash));
+            assertEquals("simulated crash", e.getMessage());
+            vq = d.stageResults().get("vq");
+            assertEquals(3, vq.epochs().size());
+        }
+        try (DsrDetector d = (DsrDetector) Detectors.create("dsr", cfg)) {
+            List<String> tasks = new ArrayList<>();
+            d.fit(Detector.FitData.of(train, List.of()), (task, done, total) -> tasks.add(task));
+            assertTrue(tasks.stream().noneMatch(t -> t.startsWith("vq")), "stage 1 ran again: " + tasks);
+            assertTrue(tasks.contains("upsampling training"), tasks.toString());
+            assertEquals(vq, d.stageResults().get("vq"), "stage 1's log is the interrupted fit's");
+            TrainingLoop.Result restoration = d.stageResults().get("restoration");
+            assertEquals(List.of(5, 6), restoration.epochs().stream().map(TrainingLoop.EpochLog::epoch).toList(),
+                    "stage 2 resumes after its checkpointed epoch 4");
+            assertEquals(2, d.stageResults().get("upsampling").epochs().size());
+            try (Stream<Path> left = Files.list(dir)) {
+                assertEquals(List.of(), left.toList(), "checkpoints are removed when the fit completes");
             }
         }
     }
