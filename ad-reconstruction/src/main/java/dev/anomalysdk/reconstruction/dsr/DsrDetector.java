@@ -478,6 +478,11 @@ public final class DsrDetector extends BaseDetector {
         }
     }
 
+    /** @return the fitted network, for tests (null before fitting or loading) */
+    DsrNetwork network() {
+        return network;
+    }
+
     /** Arrays held by the detector's manager and by the network's, for memory tests. */
     int[] arrayCounts() {
         return new int[] {manager().getManagedArrays().size(), model.getNDManager().getManagedArrays().size()};
