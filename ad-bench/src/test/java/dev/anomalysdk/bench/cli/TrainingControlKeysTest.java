@@ -16,7 +16,7 @@ class TrainingControlKeysTest {
 
     @Test
     void trainingDetectorsAcceptPatienceAndCheckpoints(@TempDir Path dir) {
-        for (String name : List.of("nsa", "draem", "autoencoder", "memae", "reverse_distillation", "stfpm", "mkd")) {
+        for (String name : List.of("nsa", "draem", "dsr", "autoencoder", "memae", "reverse_distillation", "stfpm", "mkd")) {
             try (Detector d = Detectors.create(name, Map.of("patience", "3", "checkpoint_dir", dir.toString(),
                     "checkpoint_every", "2"))) {
                 assertEquals(new TrainingControl(3, dir, 2), TrainingControl.from(d.config()), name);

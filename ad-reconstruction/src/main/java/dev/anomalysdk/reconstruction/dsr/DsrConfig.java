@@ -2,6 +2,7 @@ package dev.anomalysdk.reconstruction.dsr;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.training.TrainingControl;
 import java.util.List;
 
 /**
@@ -11,14 +12,20 @@ import java.util.List;
  * small widths, small images and {@code max_minutes}.
  */
 final class DsrConfig {
+    /**
+     * Smallest input side: the subspace restriction modules pool the 1/8-resolution codes twice more and
+     * instance-normalize them there, which needs more than one position (at 32 px there is one, and instance norm
+     * maps it to 0: the low-level module's output would not depend on its input; PyTorch refuses such input).
+     */
+    static final int MIN_IMAGE_SIZE = 64;
     static final Param<Integer> EPOCHS = Param.ofInt(Config.EPOCHS, 100, 1, 100_000,
             "Epochs of stage 2 (subspace restriction, object decoder, anomaly detection); lr x0.1 at 80 %");
     static final Param<Integer> BATCH_SIZE = Param.ofInt(Config.BATCH_SIZE, 8, 1, 1024,
             "Images per training step (every stage) and per inference batch");
     static final Param<Double> LEARNING_RATE = Param.ofDouble(Config.LEARNING_RATE, 2e-4, 1e-8, 1.0,
             "Adam learning rate of every stage");
-    static final Param<Integer> IMAGE_SIZE = Param.ofInt(Config.IMAGE_SIZE, 256, 32, 2048,
-            "Side of the square network input in pixels (a multiple of 32)");
+    static final Param<Integer> IMAGE_SIZE = Param.ofInt(Config.IMAGE_SIZE, 256, MIN_IMAGE_SIZE, 2048,
+            "Side of the square network input in pixels (a multiple of 32, at least 64)");
     static final Param<Long> SEED = Param.ofLong(Config.SEED, 0L, 0L, Long.MAX_VALUE,
             "Random seed (weights, codebooks, batches, synthetic anomalies, calibration hold-out)");
     static final Param<String> VQ_MODEL = Param.ofString("vq_model", null, s -> !s.isBlank(), "a directory",
@@ -53,9 +60,10 @@ final class DsrConfig {
     static final Param<String> DEVICE = Param.ofString("device", "cpu",
             s -> s.matches("cpu|auto|cuda|cuda:\\d+|gpu|gpu:\\d+"), "cpu, auto, cuda or cuda:N", "Where the networks run");
 
-    static final List<Param<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, IMAGE_SIZE, SEED, VQ_MODEL,
-            VQ_EPOCHS, UPSAMPLING_EPOCHS, SAMPLES_PER_EPOCH, HIDDEN, RESIDUAL_HIDDEN, RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE,
-            DETECTION_WIDTH, UPSAMPLING_WIDTH, SCORE_POOL, MAX_MINUTES, DEVICE);
+    static final List<Param<?>> ALL = TrainingControl.withControlParams(List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE,
+            IMAGE_SIZE, SEED, VQ_MODEL, VQ_EPOCHS, UPSAMPLING_EPOCHS, SAMPLES_PER_EPOCH, HIDDEN, RESIDUAL_HIDDEN,
+            RESIDUAL_LAYERS, EMBEDDING_DIM, CODEBOOK_SIZE, DETECTION_WIDTH, UPSAMPLING_WIDTH, SCORE_POOL, MAX_MINUTES,
+            DEVICE));
 
     private final Config config;
 

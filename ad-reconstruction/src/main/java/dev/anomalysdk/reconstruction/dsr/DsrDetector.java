@@ -26,6 +26,7 @@ import dev.anomalysdk.core.synthesis.DraemAugmenter;
 import dev.anomalysdk.core.synthesis.PerlinAnomaly;
 import dev.anomalysdk.core.synthesis.TextureSource;
 import dev.anomalysdk.core.training.SeededInitializer;
+import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.AugmentedSampler;
@@ -65,6 +66,10 @@ import org.slf4j.LoggerFactory;
  * anomalous-class probability; the image score is the maximum of the anomaly detection module's probability
  * average-pooled over {@code score_pool} (21) pixels, as in the official test script.
  *
+ * <p>Takes the shared training-control keys ({@link TrainingControl}). With {@code checkpoint_dir}, every stage
+ * checkpoints in its own subdirectory ({@link StageCheckpoints}): a fit started again skips the stages that
+ * finished and resumes the one in progress. {@code patience} has no effect: DSR does not validate.
+ *
  * <p>Thread safety: see {@link BaseDetector}.
  */
 public final class DsrDetector extends BaseDetector {
@@ -80,6 +85,8 @@ public final class DsrDetector extends BaseDetector {
     /** Probability of a training sample without anomaly (official 0.5). */
     static final double CLEAN = 0.5;
     private static final String PARAMS = "network.params";
+    /** The training stages in order. */
+    static final List<String> STAGES = List.of("vq", "restoration", "upsampling");
 
     private final DsrConfig cfg;
     private Model model;
@@ -87,6 +94,10 @@ public final class DsrDetector extends BaseDetector {
     private String vqSource;
     private final Map<String, TrainingLoop.Result> stages = new LinkedHashMap<>();
     private boolean untrained;
+    /** Checkpoints of the running fit, or null without {@code checkpoint_dir}. */
+    private StageCheckpoints checkpoints;
+    /** The fingerprint of the running fit up to the last stage started (each stage's extends the previous). */
+    private String fingerprint;
 
     DsrDetector(Config config) {
         super(DsrProvider.NAME, config, Preprocessing.unnormalized(3, config.get(DsrConfig.IMAGE_SIZE)));
@@ -189,9 +200,24 @@ public final class DsrDetector extends BaseDetector {
             LOG.info("{}: untrained fit (initial weights only)", name());
             return;
         }
-        double totalEpochs = cfg.epochs() + cfg.upsamplingEpochs() + (vqPath == null ? cfg.vqEpochs() : 0);
+        TrainingControl control = TrainingControl.from(config());
+        checkpoints = control.checkpointDirectory() == null ? null : new StageCheckpoints(control);
+        fingerprint = runFingerprint(images);
+        try {
+            trainStages(images, vqPath == null, progress);
+            if (checkpoints != null) {
+                checkpoints.deleteAll(STAGES);
+            }
+        } finally {
+            checkpoints = null;
+            fingerprint = null;
+        }
+    }
+
+    private void trainStages(List<ImageData> images, boolean trainVq, ProgressListener progress) {
+        double totalEpochs = cfg.epochs() + cfg.upsamplingEpochs() + (trainVq ? cfg.vqEpochs() : 0);
         int batch = cfg.batchSize();
-        if (vqPath == null) {
+        if (trainVq) {
             freeze(true, network.stageTwoModules());
             freeze(true, network.upsampling());
             network.vq().updating(true);
@@ -216,6 +242,21 @@ public final class DsrDetector extends BaseDetector {
                 epochLength(new UpsamplingTask(images, batch)), progress);
     }
 
+    /**
+     * What a resumed fit must share with the interrupted one before any stage: the settings (but the
+     * training-control keys), the VQ model's source, the network's parameter shapes and the training images.
+     */
+    private String runFingerprint(List<ImageData> images) {
+        Map<String, String> settings = new java.util.TreeMap<>(config().asStrings());
+        TrainingControl.PARAMS.forEach(p -> settings.remove(p.key()));
+        StringBuilder sb = new StringBuilder(settings.toString()).append("|vq=").append(vqSource);
+        network.getParameters().forEach(p -> sb.append('|').append(p.getKey()).append(p.getValue().getArray().getShape()));
+        long h = 17;
+        for (ImageData img : images) {
+            h = 31 * h + Arrays.hashCode(img.pixelsView());
+        }
+        return sb.append("|images=").append(images.size()).append('/').append(Long.toHexString(h)).toString();
+    }
     /**
      * The official data sets have a fixed length of 8000 samples whatever the number of images, so an epoch is
      * 1000 steps at batch 8; {@code samples_per_epoch} reproduces that (0 = one pass over the images).
@@ -256,19 +297,38 @@ public final class DsrDetector extends BaseDetector {
                 decay == TrainingSchedule.Decay.MULTI_STEP ? List.of(0.8) : List.of(), 0.1, 0, 0, 0, 1, cfg.seed());
     }
 
+    /**
+     * Trains one stage, or restores it from the checkpoint of an earlier fit that finished it. With
+     * {@code checkpoint_dir}, the stage writes epoch checkpoints (an interrupted stage resumes from them) and,
+     * when it ends, a checkpoint of the whole network that later fits skip the stage with.
+     */
     private void runStage(String stage, Block block, TrainingSchedule schedule, TrainingLoop.Task task,
             ProgressListener progress) {
+        fingerprint = fingerprint + "|" + stage + ": " + schedule + ", " + task.stepsPerEpoch() + " steps per epoch";
+        if (checkpoints != null) {
+            Optional<TrainingLoop.Result> done = checkpoints.restore(stage, fingerprint, network, model.getNDManager());
+            if (done.isPresent()) {
+                stages.put(stage, done.get());
+                LOG.info("{}: stage {} restored from its checkpoint (finished earlier)", name(), stage);
+                return;
+            }
+        }
         LOG.info("{}: stage {}", name(), stage);
+        TrainingControl control = checkpoints == null ? TrainingControl.from(config())
+                : checkpoints.control(stage, fingerprint);
         // A Model per stage gives each stage its own trainer; the parameters stay in the detector's model.
         try (Model m = Model.newInstance(name() + "-" + stage, device())) {
             m.setBlock(block);
-            TrainingLoop.Result r = TrainingLoop.fit(m, new Shape[] {inputShape()}, schedule, task, null,
+            TrainingLoop.Result r = TrainingLoop.fit(m, new Shape[] {inputShape()}, schedule, control, task, null,
                     (what, done, total) -> progress.update(stage + " " + what, done, total));
             stages.put(stage, r);
             LOG.info("{}: stage {} trained {} steps in {} s; loss {} -> {}", name(), stage, r.steps(),
                     String.format(Locale.ROOT, "%.1f", r.seconds()),
                     String.format(Locale.ROOT, "%.4f", r.firstLoss()),
                     String.format(Locale.ROOT, "%.4f", r.lastLoss()));
+        }
+        if (checkpoints != null) {
+            checkpoints.finish(stage, fingerprint, network, stages.get(stage));
         }
     }
 
@@ -416,6 +476,11 @@ public final class DsrDetector extends BaseDetector {
         public NDArray loss(NDList predictions, NDList labels) {
             return DsrStages.Upsampling.loss(predictions, labels);
         }
+    }
+
+    /** @return the fitted network, for tests (null before fitting or loading) */
+    DsrNetwork network() {
+        return network;
     }
 
     /** Arrays held by the detector's manager and by the network's, for memory tests. */

@@ -20,19 +20,27 @@ import java.util.Random;
  * passes gradients straight through to the input.
  *
  * <p>The codes are not trained by gradients. While {@link #updating(boolean) updating} (the VQ training
- * stage), each training forward pass moves them: with decay {@code d}, cluster sizes
+ * stage), each training forward pass of {@code M} positions moves them: with decay {@code d}, cluster sizes
  * {@code n <- d n + (1 - d) counts}, Laplace-smoothed with {@code eps = 1e-5}, sums
- * {@code m <- d m + (1 - d) assigned-feature sums}, codes {@code m / n}. Codes and EMA state start as N(0, 1)
- * and 0 as in the official code. The three arrays are parameters (saved with the model) that never require
- * gradients.
+ * {@code m <- d m + (1 - d) assigned-feature sums}, codes {@code m / n}. Then every code whose cluster size is
+ * below {@link #deadSize(long, int) min(1, M / 2K)} is restarted at a feature of the batch (distinct features
+ * when the batch has at least {@code K}), with cluster size 1 and sum equal to that feature: Jukebox's
+ * recipe (Dhariwal et al. 2020, threshold 1 on the EMA count), with the threshold lowered when a batch has too
+ * few positions for every code to be used once. From the initial state (cluster sizes and sums 0) the first
+ * update therefore places every code that fewer than {@code 1 / (1 - d)} positions chose on a feature: the
+ * codebook starts from data. Codes start N(0, 1) as in the official code (they are what an untrained model
+ * quantizes with); the EMA sums start at 0, not N(0, 1) as in the official code, whose sums are only ever
+ * loaded pretrained: N(0, 1) sums divided by a first cluster size of {@code (1 - d) count} would throw the
+ * first used codes hundreds of units away from the data. The three arrays are parameters (saved with the
+ * model) that never require gradients.
  */
 final class VectorQuantizer extends AbstractBlock {
     /** EMA decay of the official model. */
     static final float DECAY = 0.99f;
     /** Laplace smoothing of the cluster sizes. */
     static final float EPS = 1e-5f;
-    /** Cluster size below which a code is restarted while updating. */
-    static final float DEAD_SIZE = 1e-3f;
+    /** Cluster size below which a code is restarted while updating, given enough positions (Jukebox: 1). */
+    static final float DEAD_SIZE = 1f;
     private final int codes;
     private final int dim;
     private final Parameter codebook;
@@ -54,7 +62,8 @@ final class VectorQuantizer extends AbstractBlock {
         codebook = addParameter(Parameter.builder().setName("codebook").setType(Parameter.Type.OTHER)
                 .optShape(new Shape(codes, dim)).optRequiresGrad(false).optInitializer(gaussian(random)).build());
         emaSums = addParameter(Parameter.builder().setName("ema_sums").setType(Parameter.Type.OTHER)
-                .optShape(new Shape(codes, dim)).optRequiresGrad(false).optInitializer(gaussian(random)).build());
+                .optShape(new Shape(codes, dim)).optRequiresGrad(false)
+                .optInitializer((m, shape, type) -> m.zeros(shape, type)).build());
         clusterSizes = addParameter(Parameter.builder().setName("cluster_sizes").setType(Parameter.Type.OTHER)
                 .optShape(new Shape(codes)).optRequiresGrad(false)
                 .optInitializer((m, shape, type) -> m.zeros(shape, type)).build());
@@ -159,6 +168,16 @@ final class VectorQuantizer extends AbstractBlock {
         return copy;
     }
 
+    /**
+     * @param positions feature positions in a batch
+     * @param codes codebook size
+     * @return the cluster size below which a code is restarted: 1 (Jukebox), or half the fair share
+     *     {@code positions / codes} when that is smaller
+     */
+    static float deadSize(long positions, int codes) {
+        return (float) Math.min(DEAD_SIZE, positions / (2.0 * codes));
+    }
+
     private void update(NDArray flat, NDArray idx) {
         NDManager scope = flat.getManager();
         NDArray onehot = idx.oneHot(codes).toType(DataType.FLOAT32, false);
@@ -166,25 +185,48 @@ final class VectorQuantizer extends AbstractBlock {
         NDArray total = sizes.sum();
         sizes = sizes.add(EPS).div(total.add(codes * EPS)).mul(total);
         NDArray sums = scoped(emaSums, scope).mul(DECAY).add(onehot.transpose().matMul(flat).mul(1 - DECAY));
-        NDArray book = sums.div(sizes.expandDims(1));
-        // Dead codes restart at random features of the batch (cluster size 1, sum = the feature).
-        NDArray dead = sizes.lt(DEAD_SIZE).toType(DataType.FLOAT32, false);
-        NDArray live = dead.neg().add(1);
         long rows = flat.getShape().get(0);
+        // Dead codes restart at features of the batch (cluster size 1, sum = the feature).
+        NDArray dead = sizes.lt(deadSize(rows, codes)).toType(DataType.FLOAT32, false);
+        NDArray live = dead.neg().add(1);
         long[] pick = new long[codes * dim];
+        int[] chosen = restartRows((int) rows);
         for (int k = 0; k < codes; k++) {
-            long r = restarts.nextInt((int) rows);
-            java.util.Arrays.fill(pick, k * dim, (k + 1) * dim, r);
+            java.util.Arrays.fill(pick, k * dim, (k + 1) * dim, chosen[k]);
         }
         NDArray fresh = flat.gather(scope.create(pick, new Shape(codes, dim)), 0);
         NDArray deadColumn = dead.expandDims(1);
         NDArray liveColumn = live.expandDims(1);
-        book = book.mul(liveColumn).add(fresh.mul(deadColumn));
+        // A dead code's size may be 0 (never used): divide by 1 there; its value is replaced anyway.
+        NDArray book = sums.div(sizes.mul(live).add(dead).expandDims(1)).mul(liveColumn).add(fresh.mul(deadColumn));
         sums = sums.mul(liveColumn).add(fresh.mul(deadColumn));
         sizes = sizes.mul(live).add(dead);
         clusterSizes.getArray().intern(sizes);
         emaSums.getArray().intern(sums);
         codebook.getArray().intern(book);
+    }
+
+    /** @return a batch row per code: distinct rows when there are enough (partial shuffle), else drawn with repeats */
+    private int[] restartRows(int rows) {
+        int[] chosen = new int[codes];
+        if (rows >= codes) {
+            int[] perm = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                perm[i] = i;
+            }
+            for (int k = 0; k < codes; k++) {
+                int j = k + restarts.nextInt(rows - k);
+                int t = perm[k];
+                perm[k] = perm[j];
+                perm[j] = t;
+                chosen[k] = perm[k];
+            }
+        } else {
+            for (int k = 0; k < codes; k++) {
+                chosen[k] = restarts.nextInt(rows);
+            }
+        }
+        return chosen;
     }
 
     @Override

@@ -78,20 +78,59 @@ class DsrLayersTest {
     }
 
     @Test
-    void emaUpdateMovesUsedCodesAndRestartsUnusedOnes() {
+    void theFirstEmaUpdateStartsTheCodebookFromDistinctFeaturesOfTheBatch() {
         try (NDManager m = NDManager.newBaseManager()) {
             VectorQuantizer vq = new VectorQuantizer(CODES, DIM, 3);
-            vq.initialize(m, DataType.FLOAT32, new Shape(1, DIM, 2, 2));
+            vq.initialize(m, DataType.FLOAT32, new Shape(1, DIM, 16, 16));
             vq.updating(true);
-            float[] z = gaussian(DIM * 4, new Random(8));
-            NDArray input = m.create(z, new Shape(1, DIM, 2, 2));
-            long[] idx = vq.indices(input).toLongArray();
-            float[] sumsBefore = vq.emaSums().getArray().toFloatArray();
-            vq.forward(new ParameterStore(m, false), new NDList(input), true);
+            assertArrayEquals(new float[CODES * DIM], vq.emaSums().getArray().toFloatArray(), "EMA sums start at 0");
+            float[] z = gaussian(DIM * 256, new Random(8));
+            vq.forward(new ParameterStore(m, false), new NDList(m.create(z, new Shape(1, DIM, 16, 16))), true);
             float[] sizes = vq.clusterSizes().getArray().toFloatArray();
             float[] sums = vq.emaSums().getArray().toFloatArray();
             float[] book = vq.codebook().getArray().toFloatArray();
-            // Independent computation of one step from zero cluster sizes.
+            // 256 positions for 32 codes: no code reaches a cluster size of 1 in one step of decay 0.99 (it would
+            // need 100 positions), so every code restarts, each at another feature, with cluster size 1.
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            for (int k = 0; k < CODES; k++) {
+                assertEquals(1, sizes[k], 1e-6);
+                int match = featureIndex(z, 256, book, k);
+                assertTrue(match >= 0, "code " + k + " is a feature of the batch");
+                assertTrue(used.add(match), "code " + k + " repeats feature " + match);
+                for (int e = 0; e < DIM; e++) {
+                    assertEquals(book[k * DIM + e], sums[k * DIM + e], 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void emaUpdateMovesUsedCodesAndRestartsUnusedOnes() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            VectorQuantizer vq = new VectorQuantizer(CODES, DIM, 3);
+            int positions = 256;
+            vq.initialize(m, DataType.FLOAT32, new Shape(1, DIM, 16, 16));
+            vq.updating(true);
+            ParameterStore store = new ParameterStore(m, false);
+            vq.forward(store, new NDList(m.create(gaussian(DIM * positions, new Random(8)), new Shape(1, DIM, 16, 16))),
+                    true);
+            float[] sizesBefore = vq.clusterSizes().getArray().toFloatArray();
+            float[] sumsBefore = vq.emaSums().getArray().toFloatArray();
+            // The second batch is one tight cluster: a few codes take all of it, the others go unused.
+            float[] z = gaussian(DIM * positions, new Random(9));
+            float[] centre = gaussian(DIM, new Random(10));
+            for (int e = 0; e < DIM; e++) {
+                for (int p = 0; p < positions; p++) {
+                    z[e * positions + p] = centre[e] + 0.3f * z[e * positions + p];
+                }
+            }
+            NDArray input = m.create(z, new Shape(1, DIM, 16, 16));
+            long[] idx = vq.indices(input).toLongArray();
+            vq.forward(store, new NDList(input), true);
+            float[] sizes = vq.clusterSizes().getArray().toFloatArray();
+            float[] sums = vq.emaSums().getArray().toFloatArray();
+            float[] book = vq.codebook().getArray().toFloatArray();
+            // Independent computation of one step.
             double[] counts = new double[CODES];
             for (long k : idx) {
                 counts[(int) k]++;
@@ -99,40 +138,52 @@ class DsrLayersTest {
             double[] raw = new double[CODES];
             double total = 0;
             for (int k = 0; k < CODES; k++) {
-                raw[k] = (1 - VectorQuantizer.DECAY) * counts[k];
+                raw[k] = VectorQuantizer.DECAY * sizesBefore[k] + (1 - VectorQuantizer.DECAY) * counts[k];
                 total += raw[k];
             }
+            // Jukebox's threshold of 1, as the batch has at least 2 positions per code.
+            assertEquals(1, VectorQuantizer.deadSize(positions, CODES));
+            assertEquals(0.25, VectorQuantizer.deadSize(16, CODES), 1e-9);
+            int live = 0;
+            int restarted = 0;
             for (int k = 0; k < CODES; k++) {
-                if (counts[k] == 0) {
-                    // Unused: restarted at one of the batch's features with cluster size 1.
+                double smoothed = (raw[k] + VectorQuantizer.EPS) / (total + CODES * VectorQuantizer.EPS) * total;
+                if (smoothed < 1) {
+                    restarted++;
                     assertEquals(1, sizes[k], 1e-6);
-                    boolean found = false;
-                    for (int p = 0; p < 4; p++) {
-                        boolean same = true;
-                        for (int e = 0; e < DIM; e++) {
-                            same &= Math.abs(z[e * 4 + p] - book[k * DIM + e]) < 1e-6
-                                    && Math.abs(z[e * 4 + p] - sums[k * DIM + e]) < 1e-6;
-                        }
-                        found |= same;
-                    }
-                    assertTrue(found, "restarted code " + k);
+                    assertTrue(featureIndex(z, positions, book, k) >= 0, "restarted code " + k);
                     continue;
                 }
-                double smoothed = (raw[k] + VectorQuantizer.EPS) / (total + CODES * VectorQuantizer.EPS) * total;
+                live++;
                 assertEquals(smoothed, sizes[k], 1e-5);
                 for (int e = 0; e < DIM; e++) {
                     double assigned = 0;
-                    for (int p = 0; p < 4; p++) {
+                    for (int p = 0; p < positions; p++) {
                         if (idx[p] == k) {
-                            assigned += z[e * 4 + p];
+                            assigned += z[e * positions + p];
                         }
                     }
                     double s = VectorQuantizer.DECAY * sumsBefore[k * DIM + e] + (1 - VectorQuantizer.DECAY) * assigned;
-                    assertEquals(s, sums[k * DIM + e], 1e-4);
-                    assertEquals(s / smoothed, book[k * DIM + e], 1e-2 * Math.max(1, Math.abs(s / smoothed)));
+                    assertEquals(s, sums[k * DIM + e], 1e-5);
+                    assertEquals(s / smoothed, book[k * DIM + e], 1e-4);
                 }
             }
+            assertTrue(live > 0 && restarted > 0, live + " live, " + restarted + " restarted");
         }
+    }
+
+    /** @return the position whose feature (in a 1 x DIM x positions array) equals code k, or -1 */
+    private static int featureIndex(float[] z, int positions, float[] book, int k) {
+        for (int p = 0; p < positions; p++) {
+            boolean same = true;
+            for (int e = 0; e < DIM; e++) {
+                same &= Math.abs(z[e * positions + p] - book[k * DIM + e]) < 1e-6;
+            }
+            if (same) {
+                return p;
+            }
+        }
+        return -1;
     }
 
     @Test
