@@ -21,6 +21,7 @@ Next to ``--out`` the script writes ``<out>.json`` (the sidecar), which the SDK 
     mean, std                   the input normalization the weights expect
     image_size                  the square input size used for tracing and stride measurement
     torch_version, torchvision_version, timm_version
+    optimized, channels_aligned whether the module was frozen/channels-last, and its convolutions aligned
     sha256                      of the TorchScript file, checked by the SDK when it loads the pair
 
 Models
@@ -66,6 +67,12 @@ Options
   --image-size S        square input side used for tracing and stride measurement (default 224).
   --expected-dir DIR    also save a fixed random input (seed N+1, batch 2) and the module's outputs there
                         as float32 .npy (input.npy, expected_<layer>.npy), for parity tests.
+  --no-align            keep every convolution as it is. By default a convolution whose output channels (or
+                        input channels, above 4) are not a multiple of 16 zero-pads its weight at run time
+                        and drops the extra outputs: same values, but libtorch 2.7.1's oneDNN computes
+                        convolutions with partly filled 16-channel blocks wrongly on some CPUs (wrong or NaN
+                        input gradients, wrong outputs; docs/platforms.md). Standard ResNets and VGGs have no
+                        such layer; EfficientNets and reduced-width fixtures do.
   --no-optimize         export the module as traced. By default the traced module is frozen
                         (torch.jit.freeze: weights become constants, batch norms fold into the convolutions)
                         and, for convolutional models, runs in channels-last memory order inside (the input
@@ -85,6 +92,7 @@ import sys
 
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 FORMAT = "anomaly-sdk-backbone"
 FORMAT_VERSION = 1
@@ -220,6 +228,44 @@ class TupleOutputs(nn.Module):
         return tuple(out[k] for k in self.keys)
 
 
+class AlignedConv2d(nn.Module):
+    """A Conv2d whose weight is zero-padded at run time to channel counts that fill oneDNN's 16-channel blocks
+    (output channels always, input channels above 4), with the extra outputs sliced off: the same values, but
+    libtorch 2.7's oneDNN computes convolutions with partly filled blocks wrongly on some CPUs (see the SDK's
+    docs/platforms.md). The wrapped convolution keeps its parameters and their shapes."""
+
+    BLOCK = 16
+
+    def __init__(self, conv):
+        super().__init__()
+        self.conv = conv
+        self.pad_out = -conv.out_channels % self.BLOCK
+        self.pad_in = -conv.in_channels % self.BLOCK if conv.in_channels > 4 else 0
+
+    def forward(self, x):
+        c = self.conv
+        if self.pad_in:
+            x = F.pad(x, [0, 0, 0, 0, 0, self.pad_in])
+        w = F.pad(c.weight, [0, 0, 0, 0, 0, self.pad_in, 0, self.pad_out])
+        b = None if c.bias is None else F.pad(c.bias, [0, self.pad_out])
+        if c.padding_mode != "zeros":
+            raise ValueError("only zero-padded convolutions are aligned; use --no-align")
+        y = F.conv2d(x, w, b, c.stride, c.padding, c.dilation, c.groups)
+        return y[:, :c.out_channels] if self.pad_out else y
+
+
+def align_channels(module):
+    """Replaces, in place, every ungrouped Conv2d whose channel counts do not fill oneDNN's blocks."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.Conv2d) and child.groups == 1 and (
+                child.out_channels % AlignedConv2d.BLOCK or (child.in_channels > 4
+                                                             and child.in_channels % AlignedConv2d.BLOCK)):
+            setattr(module, name, AlignedConv2d(child))
+        else:
+            align_channels(child)
+    return module
+
+
 class ChannelsLast(nn.Module):
     """Runs a convolutional extractor in channels-last memory order and returns contiguous NCHW outputs."""
 
@@ -329,6 +375,8 @@ def main(argv=None):
     p.add_argument("--weights", default=None, help="torchvision weights enum name (default: DEFAULT)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--expected-dir", default=None, help="save a fixed input and its outputs as .npy")
+    p.add_argument("--no-align", action="store_true",
+                   help="keep convolutions whose channel counts are not multiples of 16 as they are")
     p.add_argument("--no-optimize", action="store_true",
                    help="do not freeze the module nor switch convolutional models to channels-last order")
     args = p.parse_args(argv)
@@ -356,6 +404,9 @@ def main(argv=None):
                                                           args.weights)
         pretrained = not args.random_init
     wrapped.eval()
+    aligned = not args.no_align
+    if aligned:
+        align_channels(wrapped)
 
     example = torch.zeros(1, 3, args.image_size, args.image_size)
     token_model = args.tiny_vit or isinstance(wrapped, TimmIntermediates)
@@ -411,6 +462,7 @@ def main(argv=None):
         "std": [float(v) for v in std],
         "image_size": args.image_size,
         "optimized": not args.no_optimize,
+        "channels_aligned": aligned,
         "torch_version": torch.__version__,
         "torchvision_version": tv_version,
         "timm_version": timm_version,

@@ -13,6 +13,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import java.util.List;
 
 /**
@@ -53,8 +54,8 @@ public final class ResNetBlocks {
      * @return a bias-free 2-D convolution
      */
     public static Block conv(int filters, int kernel, int stride, int padding) {
-        return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
-                .optStride(new Shape(stride, stride)).optPadding(new Shape(padding, padding)).optBias(false).build();
+        return AlignedConv2d.of(Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride)).optPadding(new Shape(padding, padding)).optBias(false));
     }
 
     /**

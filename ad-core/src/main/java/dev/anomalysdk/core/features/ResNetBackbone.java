@@ -23,6 +23,7 @@ import ai.djl.util.PairList;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.Preprocessing;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import java.io.ByteArrayInputStream;
@@ -441,9 +442,8 @@ public final class ResNetBackbone implements FeatureExtractor {
         }
 
         private static Block conv(int filters, int kernel, int stride, int padding) {
-            return Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
-                    .optStride(new Shape(stride, stride)).optPadding(new Shape(padding, padding)).optBias(false)
-                    .build();
+            return AlignedConv2d.of(Conv2d.builder().setFilters(filters).setKernelShape(new Shape(kernel, kernel))
+                    .optStride(new Shape(stride, stride)).optPadding(new Shape(padding, padding)).optBias(false));
         }
 
         private static Block bn() {

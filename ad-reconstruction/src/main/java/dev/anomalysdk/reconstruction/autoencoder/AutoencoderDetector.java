@@ -12,6 +12,7 @@ import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.EncoderDecoder;
@@ -48,10 +49,12 @@ public final class AutoencoderDetector extends NetworkDetector {
     protected Block buildNetwork() {
         int[] widths = EncoderDecoder.doublingWidths(cfg.width(), cfg.levels());
         Block bottleneck = new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(cfg.latentChannels()).build())
+                .add(AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(1, 1))
+                        .setFilters(cfg.latentChannels())))
                 .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock())
-                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(widths[widths.length - 1]).build())
+                .add(AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(1, 1))
+                        .setFilters(widths[widths.length - 1])))
                 .add(BatchNorm.builder().build())
                 .add(Activation.reluBlock());
         return new EncoderDecoder(widths, 3, false, true, bottleneck);

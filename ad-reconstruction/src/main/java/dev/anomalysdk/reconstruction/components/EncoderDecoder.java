@@ -15,6 +15,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -102,8 +103,8 @@ public final class EncoderDecoder extends AbstractBlock {
             ups.add(addChildBlock("up" + i, convNormRelu(widths[i], norm)));
             decoders.add(addChildBlock("dec" + i, doubleConv(widths[i], norm)));
         }
-        this.head = addChildBlock("head", Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                .setFilters(outChannels).build());
+        this.head = addChildBlock("head", AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(3, 3))
+                .optPadding(new Shape(1, 1)).setFilters(outChannels)));
     }
 
     /** @return DRAEM-style widths for a base width and level count: {@code b, 2b, 4b, 8b, 8b, ...} */
@@ -128,8 +129,8 @@ public final class EncoderDecoder extends AbstractBlock {
     /** @return 3x3 convolution (padding 1), the given normalization, ReLU */
     public static SequentialBlock convNormRelu(int filters, Norm norm) {
         return new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(filters)
-                        .build())
+                .add(AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(3, 3))
+                        .optPadding(new Shape(1, 1)).setFilters(filters)))
                 .add(norm == Norm.BATCH ? BatchNorm.builder().build() : new InstanceNorm())
                 .add(Activation.reluBlock());
     }

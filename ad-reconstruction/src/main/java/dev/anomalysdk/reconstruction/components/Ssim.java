@@ -3,7 +3,7 @@ package dev.anomalysdk.reconstruction.components;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
+import dev.anomalysdk.core.nn.AlignedConvolution;
 
 /**
  * Structural similarity (Wang et al. 2004) between two NCHW batches of images in [0, 1], differentiable
@@ -57,8 +57,8 @@ public final class Ssim {
 
     private static NDArray blur(NDArray x, NDArray kernel, int channels, int window) {
         int pad = window / 2;
-        return Conv2d.conv2d(x, kernel, null, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1), channels)
-                .head();
+        return AlignedConvolution.conv2d(x, kernel, null, new Shape(1, 1), new Shape(pad, pad), new Shape(1, 1),
+                channels);
     }
 
     private static NDArray kernel(NDManager manager, int channels, int window, double sigma) {

@@ -5,6 +5,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import dev.anomalysdk.reconstruction.components.InstanceNorm;
 
 /**
@@ -44,8 +45,9 @@ final class ObjectDecoder extends SequentialBlock {
     }
 
     private static Conv2d conv(int filters, int kernel, int padding) {
-        return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).optPadding(new Shape(padding, padding))
-                .setFilters(filters).build();
+        return AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(kernel, kernel))
+                .optPadding(new Shape(padding, padding))
+                .setFilters(filters));
     }
 
     private static SequentialBlock pair(int first, int second) {

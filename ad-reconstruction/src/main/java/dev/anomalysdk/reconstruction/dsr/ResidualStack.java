@@ -11,6 +11,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,9 +31,10 @@ final class ResidualStack extends AbstractBlock {
      */
     ResidualStack(int width, int hidden, int layers) {
         for (int i = 0; i < layers; i++) {
-            Conv2d c3 = Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
-                    .setFilters(hidden).optBias(false).build();
-            Conv2d c1 = Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(width).optBias(false).build();
+            Conv2d c3 = AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1))
+                    .setFilters(hidden).optBias(false));
+            Conv2d c1 = AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(width)
+                    .optBias(false));
             units.add(addChildBlock("unit" + i, new SequentialBlock().add(Activation.reluBlock()).add(c3)
                     .add(Activation.reluBlock()).add(c1)));
             convs.add(new Conv2d[] {c3, c1});

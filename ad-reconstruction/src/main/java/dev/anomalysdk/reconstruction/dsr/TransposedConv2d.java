@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 
 /**
  * An exact stand-in for PyTorch's {@code ConvTranspose2d(kernel 4, stride 2, padding 1)}, which DSR's decoders
@@ -33,8 +34,8 @@ final class TransposedConv2d extends AbstractBlock {
     /** @param outChannels output channels */
     TransposedConv2d(int outChannels) {
         this.outChannels = outChannels;
-        conv = addChildBlock("conv", Conv2d.builder().setKernelShape(new Shape(KERNEL, KERNEL))
-                .optPadding(new Shape(2, 2)).setFilters(outChannels).build());
+        conv = addChildBlock("conv", AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(KERNEL, KERNEL))
+                .optPadding(new Shape(2, 2)).setFilters(outChannels)));
     }
 
     /** @return the convolution weight ({@code out x in x 4 x 4}) */

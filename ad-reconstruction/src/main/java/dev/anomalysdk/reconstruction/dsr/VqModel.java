@@ -13,6 +13,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,8 +91,9 @@ final class VqModel extends AbstractBlock {
     }
 
     private Conv2d conv(int filters, int kernel, int stride, int padding, String officialName) {
-        Conv2d c = Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).optStride(new Shape(stride, stride))
-                .optPadding(new Shape(padding, padding)).setFilters(filters).build();
+        Conv2d c = AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(kernel, kernel))
+                .optStride(new Shape(stride, stride))
+                .optPadding(new Shape(padding, padding)).setFilters(filters));
         named.put(officialName + ".weight", c.getParameters().get("weight"));
         named.put(officialName + ".bias", c.getParameters().get("bias"));
         return c;

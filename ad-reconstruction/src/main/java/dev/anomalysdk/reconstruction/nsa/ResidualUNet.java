@@ -14,6 +14,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,9 +67,10 @@ public final class ResidualUNet extends AbstractBlock {
         }
         this.widths = widths.clone();
         if (stemStride > 1) {
-            stem = addChildBlock("stem", Conv2d.builder().setKernelShape(new Shape(stemStride + 2, stemStride + 2))
+            stem = addChildBlock("stem", AlignedConv2d.of(Conv2d.builder()
+                    .setKernelShape(new Shape(stemStride + 2, stemStride + 2))
                     .optStride(new Shape(stemStride, stemStride)).optPadding(new Shape(1, 1)).setFilters(widths[0])
-                    .optBias(false).build());
+                    .optBias(false)));
             stemBn = addChildBlock("stem_bn", BatchNorm.builder().build());
         } else {
             stem = null;
@@ -80,7 +82,7 @@ public final class ResidualUNet extends AbstractBlock {
         for (int i = widths.length - 2; i >= 0; i--) {
             decoder.add(addChildBlock("dec" + i, new ResidualBlock(widths[i])));
         }
-        head = addChildBlock("head", Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(1).build());
+        head = addChildBlock("head", AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(1)));
     }
 
     /** @return the channel widths per level */
@@ -193,8 +195,8 @@ public final class ResidualUNet extends AbstractBlock {
         }
 
         private static Conv2d conv(int filters, int kernel) {
-            return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(filters)
-                    .optPadding(new Shape(kernel / 2, kernel / 2)).optBias(false).build();
+            return AlignedConv2d.of(Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).setFilters(filters)
+                    .optPadding(new Shape(kernel / 2, kernel / 2)).optBias(false));
         }
 
         @Override

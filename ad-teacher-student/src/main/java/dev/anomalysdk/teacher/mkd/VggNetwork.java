@@ -14,6 +14,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.anomalysdk.core.nn.AlignedConv2d;
 import dev.anomalysdk.teacher.ResNetBlocks;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,8 +53,9 @@ final class VggNetwork extends AbstractBlock {
         for (int b = 0; b < deepest; b++) {
             List<Block> blockLayers = new ArrayList<>();
             for (int i = 0; i < widths[b].length; i++) {
-                blockLayers.add(Conv2d.builder().setFilters(widths[b][i]).setKernelShape(new Shape(3, 3))
-                        .optPadding(new Shape(1, 1)).optBias(bias).build());
+                blockLayers.add(AlignedConv2d.of(Conv2d.builder().setFilters(widths[b][i])
+                        .setKernelShape(new Shape(3, 3))
+                        .optPadding(new Shape(1, 1)).optBias(bias)));
                 // The official cloner skips batch norm on the convolution just before each max-pool.
                 if (batchNorm && i < widths[b].length - 1) {
                     blockLayers.add(ResNetBlocks.bn());
