@@ -1,10 +1,12 @@
 package dev.anomalysdk.core;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.config.SharedParams;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
@@ -61,12 +63,71 @@ public abstract class BaseDetector implements Detector {
     }
 
     /**
-     * One image's raw output at network resolution.
+     * One image's raw output at network resolution, before post-processing.
      *
-     * @param score raw image score
-     * @param map raw map at network input resolution
+     * @param score raw image score, or NaN with {@code scoreIsMapMax}
+     * @param map raw map at network input resolution (or any resolution with the same aspect; it is resized)
+     * @param postProcessed whether the core post-processes the map (smoothing with {@code map_sigma});
+     *     false only for detectors not yet migrated to the pipeline, which smooth themselves
+     * @param scoreIsMapMax whether the image score is the maximum of the post-processed map
      */
-    public record RawOutput(float score, AnomalyMap map) { }
+    public record RawOutput(float score, AnomalyMap map, boolean postProcessed, boolean scoreIsMapMax) {
+        /** An already post-processed map and its score (detectors that smooth their own maps). */
+        public RawOutput(float score, AnomalyMap map) {
+            this(score, map, false, false);
+        }
+
+        /** @return a raw map and the method's own image score; the core smooths the map */
+        public static RawOutput of(float score, AnomalyMap map) {
+            return new RawOutput(score, map, true, false);
+        }
+
+        /** @return a raw map whose maximum after smoothing is the image score */
+        public static RawOutput mapMax(AnomalyMap map) {
+            return new RawOutput(Float.NaN, map, true, true);
+        }
+    }
+
+    /**
+     * A batch of images that pre-process to the same size, as {@link #scoreBatch(Batch)} receives it: the
+     * images, and their pre-processed tensor, made by the core from {@link #preprocessing()} in a scope that
+     * closes when the call returns.
+     */
+    public static final class Batch {
+        private final List<ImageData> images;
+        private final Preprocessing preprocessing;
+        private final NDManager scope;
+        private NDArray tensor;
+
+        Batch(List<ImageData> images, Preprocessing preprocessing, NDManager scope) {
+            this.images = images;
+            this.preprocessing = preprocessing;
+            this.scope = scope;
+        }
+
+        /** @return the original images, in order */
+        public List<ImageData> images() {
+            return images;
+        }
+
+        /** @return {@code N x C x H x W} float32 on the CPU, normalized; made on first use, owned by the scope */
+        public NDArray tensor() {
+            if (tensor == null) {
+                tensor = preprocessing.toTensor(images, scope);
+            }
+            return tensor;
+        }
+
+        /** @return the scope of this call: arrays created in it are freed when {@code scoreBatch} returns */
+        public NDManager manager() {
+            return scope;
+        }
+
+        /** @return the network input size {@code {height, width}} */
+        public int[] networkSize() {
+            return preprocessing.outputSize(images.get(0).height(), images.get(0).width());
+        }
+    }
 
     /**
      * Fits the method on normal images.
@@ -80,11 +141,24 @@ public abstract class BaseDetector implements Detector {
     /**
      * Scores a batch of images that pre-process to the same size.
      *
-     * @param images the images
-     * @return one raw score and map per image; the map at network input resolution (or any resolution with
-     *     the same aspect; it is resized)
+     * @param batch the images and their pre-processed tensor
+     * @return one raw score and map per image, maps at network input resolution (or any resolution with the
+     *     same aspect; they are resized)
      */
-    protected abstract List<RawOutput> scoreBatch(List<ImageData> images);
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        return scoreBatch(batch.images());
+    }
+
+    /**
+     * The pre-pipeline form of {@link #scoreBatch(Batch)}, for detectors that convert images themselves;
+     * removed once every detector is migrated.
+     *
+     * @param images the images
+     * @return one raw score and map per image
+     */
+    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+        throw new UnsupportedOperationException(name + " implements neither scoreBatch(Batch) nor scoreBatch(List)");
+    }
 
     /** Writes the method's state (tensors, blobs, fields under {@code manifest().get("state")}). */
     protected abstract void saveModel(ModelWriter writer, ObjectNode state) throws IOException;
@@ -94,12 +168,21 @@ public abstract class BaseDetector implements Detector {
 
     /** @return how many images {@link #scoreBatch} receives at most: the shared {@code batch_size}, or 8 */
     protected int inferenceBatchSize() {
-        return config.find(Config.BATCH_SIZE, Integer.class).orElse(8);
+        return config.find(SharedParams.BATCH_SIZE.key(), Integer.class).orElse(8);
     }
 
     /** @return the seed for any randomness of the base class (hold-out choice): the shared {@code seed}, or 0 */
     protected long seed() {
-        return config.find(Config.SEED, Long.class).orElse(0L);
+        return config.find(SharedParams.SEED.key(), Long.class).orElse(0L);
+    }
+
+    /**
+     * The core's map post-processing at network resolution: Gaussian smoothing with the shared
+     * {@code map_sigma} when the detector declares it (each method's default is its official one).
+     */
+    private AnomalyMap smooth(AnomalyMap map) {
+        double sigma = config.find(SharedParams.MAP_SIGMA.key(), Double.class).orElse(0.0);
+        return sigma > 0 ? map.gaussianBlur(sigma) : map;
     }
 
     /** @return facts recorded in the model's provenance, e.g. the backbone identity; empty by default */
@@ -218,7 +301,10 @@ public abstract class BaseDetector implements Detector {
                 j++;
             }
             List<ImageData> batch = images.subList(i, j);
-            List<RawOutput> raw = scoreBatch(batch);
+            List<RawOutput> raw;
+            try (NDManager scope = manager.newSubManager()) {
+                raw = scoreBatch(new Batch(batch, preprocessing, scope));
+            }
             if (raw.size() != batch.size()) {
                 throw new IllegalStateException(name + " returned " + raw.size() + " results for " + batch.size()
                         + " images");
@@ -226,10 +312,12 @@ public abstract class BaseDetector implements Detector {
             for (int k = 0; k < batch.size(); k++) {
                 ImageData img = batch.get(k);
                 RawOutput r = raw.get(k);
-                if (!Float.isFinite(r.score())) {
+                AnomalyMap map = r.postProcessed() ? smooth(r.map()) : r.map();
+                float score = r.scoreIsMapMax() ? map.max() : r.score();
+                if (!Float.isFinite(score)) {
                     throw new IllegalStateException(name + " produced a non-finite score for " + img.source());
                 }
-                out.add(AnomalyResult.raw(r.score(), preprocessing.toImage(r.map(), img.height(), img.width())));
+                out.add(AnomalyResult.raw(score, preprocessing.toImage(map, img.height(), img.width())));
             }
             i = j;
         }

@@ -62,6 +62,32 @@ public record Preprocessing(int channels, ResizeMode resizeMode, int resize, int
         std = std.clone();
     }
 
+    /**
+     * The pre-processing the shared size keys describe ({@code image_size}, {@code crop_size} of
+     * {@link dev.anomalysdk.core.config.SharedParams}): with a crop, the shorter side resized to
+     * {@code imageSize} then a center crop; without, a square resize to {@code imageSize}.
+     *
+     * @throws IllegalArgumentException naming both keys when the crop exceeds the resize
+     */
+    public static Preprocessing sized(int imageSize, int cropSize, float[] mean, float[] std) {
+        checkSizes(imageSize, cropSize);
+        return cropSize > 0
+                ? new Preprocessing(mean.length, ResizeMode.SHORTER_SIDE, imageSize, cropSize, mean, std)
+                : new Preprocessing(mean.length, ResizeMode.SQUARE, imageSize, 0, mean, std);
+    }
+
+    /**
+     * Checks the shared size keys together, as every detector's options type does at creation.
+     *
+     * @throws IllegalArgumentException naming both keys when the crop exceeds the resize
+     */
+    public static void checkSizes(int imageSize, int cropSize) {
+        if (cropSize > imageSize) {
+            throw new IllegalArgumentException("Invalid value for 'crop_size': " + cropSize
+                    + " (must not exceed image_size " + imageSize + "; set crop_size=0 for no crop)");
+        }
+    }
+
     /** @return RGB, shorter side resized then center-cropped, ImageNet normalization (PatchCore, PaDiM) */
     public static Preprocessing imagenet(int resize, int cropSize) {
         return new Preprocessing(3, ResizeMode.SHORTER_SIDE, resize, cropSize, IMAGENET_MEAN, IMAGENET_STD);

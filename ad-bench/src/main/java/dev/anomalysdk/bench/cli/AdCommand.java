@@ -19,6 +19,17 @@ public final class AdCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * libtorch's threads per operation for this process: the one place the command line sets them (a
+     * detector never does). On a machine busy with other work, fewer threads than cores can be much faster.
+     */
+    @CommandLine.Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
+            description = "libtorch threads per operation for the whole process (default: libtorch's choice, "
+                    + "one per core)")
+    void setThreads(int threads) {
+        DjlEnvironment.setThreads(threads);
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());

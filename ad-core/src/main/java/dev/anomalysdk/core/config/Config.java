@@ -12,16 +12,12 @@ import java.util.Objects;
  * command line's {@code --set key=value} does). An unknown key is an error that lists the known ones.
  */
 public final class Config {
-    /** Training epochs. Shared by every detector that trains. */
-    public static final String EPOCHS = "epochs";
-    /** Mini-batch size. Shared by every detector that trains. */
-    public static final String BATCH_SIZE = "batch_size";
-    /** Optimizer learning rate. Shared by every detector that trains. */
-    public static final String LEARNING_RATE = "learning_rate";
-    /** Side of the square network input in pixels. Shared by every detector that trains. */
-    public static final String IMAGE_SIZE = "image_size";
-    /** Random seed: the same seed gives the same model and scores. */
-    public static final String SEED = "seed";
+    // Transitional names of shared keys (declared in SharedParams); removed once every detector reads them there.
+    public static final String EPOCHS = SharedParams.EPOCHS.key();
+    public static final String BATCH_SIZE = SharedParams.BATCH_SIZE.key();
+    public static final String LEARNING_RATE = SharedParams.LEARNING_RATE.key();
+    public static final String IMAGE_SIZE = SharedParams.IMAGE_SIZE.key();
+    public static final String SEED = SharedParams.SEED.key();
 
     private final Map<String, Param<?>> params;
     private final Map<String, Object> values;

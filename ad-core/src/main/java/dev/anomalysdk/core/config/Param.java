@@ -89,6 +89,17 @@ public final class Param<T> {
                 s -> Enum.valueOf(type, s.trim().toUpperCase(Locale.ROOT)));
     }
 
+    /**
+     * The same key (name, type, rule, description) with another default: how a detector adopts a shared key
+     * of {@link SharedParams} with the default of its paper or official code.
+     *
+     * @param def the default, valid under the key's rule
+     * @return the key with that default
+     */
+    public Param<T> withDefault(T def) {
+        return new Param<>(key, type, def, description, rule, ruleText, parser);
+    }
+
     /** @return the key, e.g. {@code epochs} */
     public String key() {
         return key;

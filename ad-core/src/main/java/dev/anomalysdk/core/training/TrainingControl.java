@@ -2,6 +2,7 @@ package dev.anomalysdk.core.training;
 
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.config.SharedParams;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,19 +29,8 @@ public record TrainingControl(int patience, Path checkpointDirectory, int checkp
     /** No early stopping, no checkpoints. */
     public static final TrainingControl NONE = new TrainingControl(0, null, 1);
 
-    /** Config key: validations without improvement before stopping (0 = never). */
-    public static final Param<Integer> PATIENCE = Param.ofInt("patience", 0, 0, 1_000_000,
-            "Early stopping: validations in a row without improvement before training stops (0 = never; needs "
-                    + "a detector that validates)");
-    /** Config key: checkpoint directory (empty = none). */
-    public static final Param<String> CHECKPOINT_DIR = Param.ofString("checkpoint_dir", "", s -> true,
-            "a directory, or empty for none",
-            "Where training writes checkpoints; a run given the same directory resumes from the last one");
-    /** Config key: epochs between checkpoints. */
-    public static final Param<Integer> CHECKPOINT_EVERY = Param.ofInt("checkpoint_every", 1, 1, 1_000_000,
-            "Epochs between checkpoints (with checkpoint_dir)");
-    /** The keys above, for a detector's parameter list. */
-    public static final List<Param<?>> PARAMS = List.of(PATIENCE, CHECKPOINT_DIR, CHECKPOINT_EVERY);
+    /** The keys, declared in {@link SharedParams}, for a detector's parameter list. */
+    public static final List<Param<?>> PARAMS = SharedParams.TRAINING_CONTROL;
 
     /** Validates the fields. */
     public TrainingControl {
@@ -54,9 +44,9 @@ public record TrainingControl(int patience, Path checkpointDirectory, int checkp
 
     /** @return the control set by a detector configuration that declares {@link #PARAMS} */
     public static TrainingControl from(Config config) {
-        String dir = config.get(CHECKPOINT_DIR).strip();
-        return new TrainingControl(config.get(PATIENCE), dir.isEmpty() ? null : Path.of(dir),
-                config.get(CHECKPOINT_EVERY));
+        String dir = config.get(SharedParams.CHECKPOINT_DIR).strip();
+        return new TrainingControl(config.get(SharedParams.PATIENCE), dir.isEmpty() ? null : Path.of(dir),
+                config.get(SharedParams.CHECKPOINT_EVERY));
     }
 
     /** @param params a detector's own parameters @return them followed by {@link #PARAMS} */

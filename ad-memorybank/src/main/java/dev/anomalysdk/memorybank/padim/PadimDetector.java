@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -52,25 +53,31 @@ import org.slf4j.LoggerFactory;
  */
 public final class PadimDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(PadimDetector.class);
-    private final PadimConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "padim";
+    private final PadimOptions cfg;
     private FeatureExtractor backbone;
-    /** Sorted indices into the concatenated channels of {@link PadimConfig#layers()}. */
+    /** Sorted indices into the concatenated channels of {@link PadimOptions#layers()}. */
     private int[] channelIndices;
     private PositionGaussians gaussians;
 
     PadimDetector(Config config) {
-        super(PadimProvider.NAME, config, preprocessing(new PadimConfig(config), Preprocessing.IMAGENET_MEAN,
-                Preprocessing.IMAGENET_STD, 3));
-        this.cfg = new PadimConfig(config);
+        this(config, PadimOptions.of(config));
     }
 
-    /** Fixed-size input: shorter side resized then center-cropped, or a square resize without crop. */
-    private static Preprocessing preprocessing(PadimConfig cfg, float[] mean, float[] std, int channels) {
-        if (cfg.cropSize() > 0) {
-            return new Preprocessing(channels, Preprocessing.ResizeMode.SHORTER_SIDE, cfg.imageSize(),
-                    cfg.cropSize(), mean, std);
+    private PadimDetector(Config config, PadimOptions options) {
+        super(NAME, config, Preprocessing.sized(options.imageSize(), options.cropSize(), Preprocessing.IMAGENET_MEAN,
+                Preprocessing.IMAGENET_STD));
+        this.cfg = options;
+    }
+
+    /** Registers PaDiM as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "PaDiM (Defard et al. 2020): per-position Gaussian of CNN features, Mahalanobis distance map",
+                    PadimOptions.PARAMS, PadimDetector::new);
         }
-        return new Preprocessing(channels, Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0, mean, std);
     }
 
     private FeatureExtractor openBackbone() {
@@ -88,7 +95,7 @@ public final class PadimDetector extends BaseDetector {
         backbone = openBackbone();
         Backbones.warnIfUntrained(backbone, name());
         Preprocessing expected = backbone.expectedPreprocessing(cfg.imageSize(), cfg.cropSize());
-        setPreprocessing(preprocessing(cfg, expected.mean(), expected.std(), expected.channels()));
+        setPreprocessing(Preprocessing.sized(cfg.imageSize(), cfg.cropSize(), expected.mean(), expected.std()));
         int total = backbone.channels().stream().mapToInt(Integer::intValue).sum();
         int d = cfg.featureDim(backbone.identity(), total);
         channelIndices = randomSubset(total, d, cfg.seed());
@@ -98,7 +105,7 @@ public final class PadimDetector extends BaseDetector {
             List<ImageData> batch = train.subList(i, Math.min(train.size(), i + bs)).stream()
                     .map(Sample::loadImage).toList();
             try (NDManager scope = manager().newSubManager(Device.cpu())) {
-                NDArray e = embed(batch, scope).values();
+                NDArray e = embed(preprocessing().toTensor(batch, scope), scope).values();
                 if (gaussians == null) {
                     Shape s = e.getShape();
                     gaussians = new PositionGaussians(manager(), (int) s.get(0), (int) s.get(2));
@@ -109,7 +116,7 @@ public final class PadimDetector extends BaseDetector {
             }
             progress.update("fitting Gaussians", Math.min(train.size(), i + bs), train.size());
         }
-        gaussians.finish(PadimConfig.COVARIANCE_RIDGE);
+        gaussians.finish(PadimOptions.COVARIANCE_RIDGE);
     }
 
     /** A seeded random choice of {@code d} of {@code total} indices, sorted (partial Fisher-Yates). */
@@ -134,8 +141,7 @@ public final class PadimDetector extends BaseDetector {
      * The embeddings of a batch: {@code positions x batch x d}, float32 on the CPU, in {@code scope}.
      * Positions are the first layer's grid, row-major.
      */
-    private Embeddings embed(List<ImageData> images, NDManager scope) {
-        NDArray input = preprocessing().toTensor(images, scope);
+    private Embeddings embed(NDArray input, NDManager scope) {
         NDArray onDevice = input.getDevice().equals(backbone.device()) ? input : input.toDevice(backbone.device(), false);
         Map<String, NDArray> features = backbone.extract(onDevice);
         List<String> layers = cfg.layers();
@@ -225,22 +231,13 @@ public final class PadimDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        float[][] dist;
-        int gh;
-        int gw;
-        try (NDManager scope = manager().newSubManager(Device.cpu())) {
-            Embeddings e = embed(images, scope);
-            dist = gaussians.distances(e.values());
-            gh = e.height();
-            gw = e.width();
-        }
-        int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());
-        List<RawOutput> out = new ArrayList<>(images.size());
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        Embeddings e = embed(batch.tensor(), batch.manager());
+        float[][] dist = gaussians.distances(e.values());
+        int[] size = batch.networkSize();
+        List<RawOutput> out = new ArrayList<>(dist.length);
         for (float[] d : dist) {
-            AnomalyMap map = new AnomalyMap(gh, gw, d).resize(size[0], size[1], false)
-                    .gaussianBlur(PadimConfig.BLUR_SIGMA);
-            out.add(new RawOutput(map.max(), map));
+            out.add(RawOutput.mapMax(new AnomalyMap(e.height(), e.width(), d).resize(size[0], size[1], false)));
         }
         return out;
     }

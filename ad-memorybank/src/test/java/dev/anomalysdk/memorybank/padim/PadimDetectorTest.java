@@ -99,12 +99,12 @@ class PadimDetectorTest {
             assertTrue(a[i - 1] < a[i]);
         }
         assertTrue(!java.util.Arrays.equals(a, PadimDetector.randomSubset(448, 100, 1)));
-        PadimConfig dflt = new PadimConfig(dev.anomalysdk.core.config.Config.builder(PadimConfig.ALL).build());
+        PadimOptions dflt = PadimOptions.of(dev.anomalysdk.core.config.Config.builder(PadimOptions.PARAMS).build());
         assertEquals(100, dflt.featureDim("resnet:resnet18:width=64:sha256=x", 448));
         assertEquals(550, dflt.featureDim("torchscript:wide_resnet50_2:sha256=x", 1792));
         assertEquals(40, dflt.featureDim("torchscript:tiny:sha256=x", 40));
-        assertThrows(IllegalArgumentException.class, () -> new PadimConfig(dev.anomalysdk.core.config.Config
-                .builder(PadimConfig.ALL).set("feature_dim", "500").build()).featureDim("resnet:resnet18", 448));
+        assertThrows(IllegalArgumentException.class, () -> PadimOptions.of(dev.anomalysdk.core.config.Config
+                .builder(PadimOptions.PARAMS).set("feature_dim", "500").build()).featureDim("resnet:resnet18", 448));
     }
 
     @Test
