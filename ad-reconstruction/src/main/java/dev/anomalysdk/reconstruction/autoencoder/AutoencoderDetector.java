@@ -16,7 +16,7 @@ import dev.anomalysdk.core.nn.AlignedConv2d;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.EncoderDecoder;
-import dev.anomalysdk.reconstruction.components.NetworkDetector;
+import dev.anomalysdk.core.training.NetworkDetector;
 import dev.anomalysdk.reconstruction.components.ReconstructionTask;
 import dev.anomalysdk.reconstruction.components.Ssim;
 import java.util.ArrayList;

@@ -20,7 +20,7 @@ import dev.anomalysdk.core.synthesis.TextureSource;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.AugmentedSampler;
-import dev.anomalysdk.reconstruction.components.NetworkDetector;
+import dev.anomalysdk.core.training.NetworkDetector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

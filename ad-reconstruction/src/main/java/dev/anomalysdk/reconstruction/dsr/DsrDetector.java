@@ -30,7 +30,7 @@ import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.AugmentedSampler;
-import dev.anomalysdk.reconstruction.components.NetworkDetector;
+import dev.anomalysdk.core.training.NetworkDetector;
 import dev.anomalysdk.reconstruction.components.ReconstructionTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;

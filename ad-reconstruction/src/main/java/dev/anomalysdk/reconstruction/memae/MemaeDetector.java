@@ -10,7 +10,7 @@ import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
 import dev.anomalysdk.reconstruction.components.EncoderDecoder;
-import dev.anomalysdk.reconstruction.components.NetworkDetector;
+import dev.anomalysdk.core.training.NetworkDetector;
 import dev.anomalysdk.reconstruction.components.ReconstructionTask;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.anomalysdk.reconstruction.components;
+package dev.anomalysdk.core.training;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -20,9 +20,6 @@ import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
-import dev.anomalysdk.core.training.TrainingControl;
-import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.core.training.TrainingSchedule;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
