@@ -2,7 +2,12 @@ package dev.anomalysdk.core;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import java.nio.file.Path;
 import java.util.Locale;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that prepares DJL for the SDK: offline mode (no model-zoo or native downloads, no
@@ -35,6 +40,27 @@ public final class DjlEnvironment {
             System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
         }
         initialized = true;
+        Engine.getEngine("PyTorch");
+        disableNnpack();
+    }
+
+    /**
+     * Turns off libtorch's NNPACK convolutions. On CPUs that libtorch's cpuinfo does not know, every
+     * convolution oneDNN does not take printed "Could not initialize NNPACK! Reason: Unsupported hardware."
+     * (tens of thousands of lines in a test run, thousands in a demo), and SLF4J cannot silence native output.
+     * NNPACK only ever serves some CPU forward convolutions that the native kernels compute too, so no result
+     * changes. libtorch has no setting for it other than its C++ context, reached here through JNA (on
+     * platforms where the symbol is not found, nothing changes).
+     */
+    private static void disableNnpack() {
+        try {
+            String file = System.mapLibraryName("torch_cpu");
+            NativeLibrary lib = NativeLibrary.getInstance(Path.of(LibUtils.getLibtorchPath(), file).toString());
+            Pointer context = lib.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0]);
+            lib.getFunction("_ZN2at7Context20setUserEnabledNNPACKEb").invokeVoid(new Object[] {context, (byte) 0});
+        } catch (RuntimeException | LinkageError e) {
+            LoggerFactory.getLogger(DjlEnvironment.class).debug("NNPACK left as it is: {}", e.toString());
+        }
     }
 
     /**
