@@ -32,15 +32,21 @@ public final class Config {
         return new Builder(params);
     }
 
-    /** @return the value of a declared key (its default when not set) */
+    /** @return the value of a declared key (the declared default when not set, whichever declaration is passed) */
     public <T> T get(Param<T> param) {
         Param<?> declared = params.get(param.key());
         if (declared == null) {
             throw new IllegalArgumentException("Parameter '" + param.key() + "' is not declared; known: "
                     + params.keySet());
         }
+        if (declared.type() != param.type()) {
+            throw new IllegalArgumentException("Parameter '" + param.key() + "' is declared as a "
+                    + declared.type().getSimpleName() + ", not a " + param.type().getSimpleName());
+        }
+        // The declared key's default: a detector adopts a shared key with its own default (Param.withDefault),
+        // and reading it through the shared declaration must still see that default.
         Object v = values.get(param.key());
-        return v == null ? param.defaultValue() : param.type().cast(v);
+        return param.type().cast(v == null ? declared.defaultValue() : v);
     }
 
     /**

@@ -37,6 +37,15 @@ class ConfigTest {
     }
 
     @Test
+    void aSharedKeyReadThroughItsSharedDeclarationSeesTheDetectorsDefault() {
+        Config c = Config.builder(List.of(SharedParams.EPOCHS.withDefault(700))).build();
+        assertEquals(700, c.get(SharedParams.EPOCHS));
+        assertEquals(5, Config.builder(List.of(SharedParams.EPOCHS.withDefault(700))).set("epochs", "5").build()
+                .get(SharedParams.EPOCHS));
+        assertEquals(100, SharedParams.EPOCHS.defaultValue(), "the shared declaration keeps its own default");
+    }
+
+    @Test
     void valuesSetFromStringsAreParsedAndTyped() {
         Config c = Config.builder(ALL).setAll(Map.of("epochs", "25", "learning_rate", "0.5", "flag", "TRUE",
                 "mode", "exact")).build();
