@@ -2,6 +2,7 @@ package dev.anomalysdk.core.features;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.persist.ModelWriter;
 import java.io.IOException;
@@ -26,6 +27,28 @@ public interface FeatureExtractor extends AutoCloseable {
      *     input's manager
      */
     Map<String, NDArray> extract(NDArray input);
+
+    /**
+     * Runs the backbone with autograd as the calling thread has it, for methods that need gradients with
+     * respect to the input (MKD's localization); weights stay frozen. Optional: extractors that cannot do it
+     * keep this default.
+     *
+     * @param input float32 NCHW batch on {@link #device()}
+     * @return the layers' maps in {@link #layers()} order, in the input's manager
+     * @throws UnsupportedOperationException when this extractor cannot pass gradients to its input
+     */
+    default NDList forwardWithGradients(NDArray input) {
+        throw new UnsupportedOperationException(identity() + " cannot pass gradients to its input");
+    }
+
+    /**
+     * @return the network's architecture by its torchvision name (e.g. {@code resnet18},
+     *     {@code wide_resnet50_2}, {@code vgg16}), or {@code unknown}; lets a method build a matching network
+     *     (a student of the same architecture) without knowing the extractor's kind
+     */
+    default String architectureName() {
+        return "unknown";
+    }
 
     /** @return names of the layers returned by {@link #extract(NDArray)}, shallow to deep */
     List<String> layers();

@@ -106,6 +106,16 @@ public final class ResNetBackbone implements FeatureExtractor {
                     + Arrays.stream(values()).map(Architecture::id).toList());
         }
 
+        /**
+         * @param layer a ResNet layer ({@code layer1} .. {@code layer4})
+         * @param channels that layer's channels
+         * @return the stem width of the network of this architecture with those channels (the inverse of
+         *     {@link ResNetBackbone#channels()})
+         */
+        public int baseWidth(String layer, int channels) {
+            return channels / stageChannels(this, 1, ALL_LAYERS.indexOf(layer));
+        }
+
         int expansion() {
             return bottleneck ? 4 : 1;
         }
@@ -263,6 +273,12 @@ public final class ResNetBackbone implements FeatureExtractor {
     /** @return which network */
     public Architecture architecture() {
         return architecture;
+    }
+
+    /** @return torchvision's name of the architecture, e.g. {@code resnet18} */
+    @Override
+    public String architectureName() {
+        return architecture.id();
     }
 
     /** @return the stem width ({@value #STANDARD_BASE_WIDTH} for torchvision's networks) */

@@ -332,6 +332,7 @@ public final class TorchScriptBackbone implements FeatureExtractor {
      * @param input float32 NCHW batch on {@link #device()}
      * @return the requested layers' maps, in {@link #layers()} order
      */
+    @Override
     public NDList forwardWithGradients(NDArray input) {
         NDList out = block.forward(new ParameterStore(input.getManager(), false), new NDList(input), true);
         NDList kept = new NDList();
@@ -371,6 +372,12 @@ public final class TorchScriptBackbone implements FeatureExtractor {
 
     /** @return the architecture named by the sidecar, or {@code unknown} */
     public String architecture() {
+        return architecture;
+    }
+
+    /** @return the architecture named by the sidecar, or {@code unknown} */
+    @Override
+    public String architectureName() {
         return architecture;
     }
 

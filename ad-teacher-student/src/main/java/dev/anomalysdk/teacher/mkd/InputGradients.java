@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
-import dev.anomalysdk.teacher.NoGrad;
+import dev.anomalysdk.teacher.components.NoGrad;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;

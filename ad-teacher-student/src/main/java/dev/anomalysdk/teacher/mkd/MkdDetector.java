@@ -12,8 +12,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
-import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.ProgressListener;
 import dev.anomalysdk.core.config.Config;
@@ -22,9 +22,8 @@ import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.core.training.TrainingSchedule;
-import dev.anomalysdk.teacher.NoGrad;
-import dev.anomalysdk.teacher.TrainingImages;
+import dev.anomalysdk.teacher.components.NoGrad;
+import dev.anomalysdk.teacher.components.TrainingImages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,8 +53,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class MkdDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(MkdDetector.class);
+    /** The registered name. */
+    public static final String NAME = "mkd";
     private static final String CLONER_FILE = "cloner.params";
-    private final MkdConfig cfg;
+    private final MkdOptions cfg;
     private MkdSource source;
     private Model clonerModel;
     private VggNetwork cloner;
@@ -63,8 +64,22 @@ public final class MkdDetector extends BaseDetector {
     private int trainImages;
 
     MkdDetector(Config config) {
-        super(MkdProvider.NAME, config, Preprocessing.unnormalized(3, config.get(MkdConfig.IMAGE_SIZE)));
-        this.cfg = new MkdConfig(config);
+        this(config, MkdOptions.of(config));
+    }
+
+    private MkdDetector(Config config, MkdOptions options) {
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers MKD as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "MKD (Salehi et al., CVPR 2021): a small VGG cloner learns a frozen VGG-16's multi-scale "
+                    + "features; the image score is their discrepancy, the map its gradient with respect to the "
+                    + "pixels", MkdOptions.PARAMS, MkdDetector::new);
+        }
     }
 
     @Override
@@ -93,10 +108,7 @@ public final class MkdDetector extends BaseDetector {
         // The seed differs from a random source's so that the two never start alike.
         cloner.setInitializer(new XavierUniform(cfg.seed() + 1), Parameter.Type.WEIGHT);
         cloner.initialize(clonerModel.getNDManager(), DataType.FLOAT32, inputShape);
-        TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
-                TrainingSchedule.Optimizer.ADAM, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
-                0.01, 0, 0.9, 1, cfg.seed());
-        training = TrainingLoop.fit(clonerModel, new Shape[] {inputShape}, schedule, TrainingControl.from(config()),
+        training = TrainingLoop.fit(clonerModel, new Shape[] {inputShape}, cfg.schedule(), TrainingControl.from(config()),
                 new Task(images), null, progress);
         // Inference needs gradients for the input only.
         cloner.freezeParameters(true);
@@ -130,29 +142,25 @@ public final class MkdDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(clonerModel.getNDManager().getDevice())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            InputGradients.Result r = cfg.localization() == MkdConfig.Localization.GUIDED
-                    ? InputGradients.guided(input, source::features, cloner, cfg.lambda())
-                    : InputGradients.compute(input, x -> MkdLoss.perSample(source.features(x), cloner.features(x),
-                            cfg.lambda()));
-            int c = Math.toIntExact(input.getShape().get(1));
-            int h = Math.toIntExact(input.getShape().get(2));
-            int w = Math.toIntExact(input.getShape().get(3));
-            int per = c * h * w;
-            boolean normalize = cfg.mapNormalization() == MkdConfig.MapNormalization.PER_IMAGE;
-            List<RawOutput> out = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                float[] g = Arrays.copyOfRange(r.gradient(), i * per, (i + 1) * per);
-                AnomalyMap map = new AnomalyMap(h, w, InputGradients.map(g, c, normalize));
-                if (cfg.blurSigma() > 0) {
-                    map = map.gaussianBlur(cfg.blurSigma());
-                }
-                out.add(new RawOutput(r.losses()[i], map));
-            }
-            return out;
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        NDArray input = batch.tensor().toDevice(clonerModel.getNDManager().getDevice(), false);
+        InputGradients.Result r = cfg.localization() == MkdOptions.Localization.GUIDED
+                ? InputGradients.guided(input, source::features, cloner, cfg.lambda())
+                : InputGradients.compute(input, x -> MkdLoss.perSample(source.features(x), cloner.features(x),
+                        cfg.lambda()));
+        int c = Math.toIntExact(input.getShape().get(1));
+        int h = Math.toIntExact(input.getShape().get(2));
+        int w = Math.toIntExact(input.getShape().get(3));
+        int per = c * h * w;
+        boolean normalize = cfg.mapNormalization() == MkdOptions.MapNormalization.PER_IMAGE;
+        int n = batch.images().size();
+        List<RawOutput> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] g = Arrays.copyOfRange(r.gradient(), i * per, (i + 1) * per);
+            // The score is the image's loss; the core smooths the map (map_sigma).
+            out.add(RawOutput.of(r.losses()[i], new AnomalyMap(h, w, InputGradients.map(g, c, normalize))));
         }
+        return out;
     }
 
     /** @return the last fit's per-epoch log, or {@code null} for a loaded detector */

@@ -3,7 +3,7 @@ package dev.anomalysdk.teacher.mkd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import dev.anomalysdk.teacher.FeatureDistance;
+import dev.anomalysdk.teacher.components.FeatureDistance;
 
 /**
  * MKD's loss, per sample: for each compared layer, the direction loss {@code 1 - cos(s, c)} between the

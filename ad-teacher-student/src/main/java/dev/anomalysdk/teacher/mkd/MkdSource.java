@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.features.Backbones;
 import dev.anomalysdk.core.features.FeatureExtractor;
-import dev.anomalysdk.core.features.TorchScriptBackbone;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.training.TrainingLoop;
@@ -36,13 +35,13 @@ final class MkdSource implements AutoCloseable {
     private static final int[] POOL_INDEX = {4, 9, 16, 23, 30};
     private static final String PREFIX = "source_";
     private static final String BUILT_IN_PARAMS = "source_vgg16.params";
-    private final TorchScriptBackbone script;
+    private final FeatureExtractor script;
     private final VggNetwork vgg;
     private final NDManager vggManager;
     private final int baseWidth;
     private final long seed;
 
-    private MkdSource(TorchScriptBackbone script, VggNetwork vgg, NDManager vggManager, int baseWidth, long seed) {
+    private MkdSource(FeatureExtractor script, VggNetwork vgg, NDManager vggManager, int baseWidth, long seed) {
         this.script = script;
         this.vgg = vgg;
         this.vggManager = vggManager;
@@ -94,7 +93,7 @@ final class MkdSource implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(expected + ": " + e.getMessage(), e);
         }
-        if (!(fx instanceof TorchScriptBackbone ts) || !fx.layers().equals(layers)) {
+        if (!fx.layers().equals(layers)) {
             fx.close();
             throw new IllegalArgumentException(expected);
         }
@@ -106,7 +105,7 @@ final class MkdSource implements AutoCloseable {
                         + " at " + layers + ", not those of a VGG-16");
             }
         }
-        return new MkdSource(ts, null, null, width, seed);
+        return new MkdSource(fx, null, null, width, seed);
     }
 
     /**
@@ -155,12 +154,12 @@ final class MkdSource implements AutoCloseable {
         }
         if ("torchscript".equals(kind)) {
             FeatureExtractor fx = Backbones.restore(reader, PREFIX, device);
-            if (!(fx instanceof TorchScriptBackbone ts) || !fx.layers().equals(layerNames(blocks))) {
+            if (!fx.layers().equals(layerNames(blocks))) {
                 fx.close();
                 throw new IOException("MKD source in " + reader.directory() + " does not return "
                         + layerNames(blocks));
             }
-            return new MkdSource(ts, null, null, width, 0);
+            return new MkdSource(fx, null, null, width, 0);
         }
         if (!"vgg16".equals(kind)) {
             throw new IOException("Unknown MKD source kind '" + kind + "' in " + reader.directory());

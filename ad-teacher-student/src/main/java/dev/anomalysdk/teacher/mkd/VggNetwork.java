@@ -15,7 +15,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.anomalysdk.core.nn.AlignedConv2d;
-import dev.anomalysdk.teacher.ResNetBlocks;
+import dev.anomalysdk.teacher.components.ResNetBlocks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;

@@ -10,8 +10,8 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
-import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.ProgressListener;
 import dev.anomalysdk.core.config.Config;
@@ -22,13 +22,12 @@ import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.core.training.TrainingSchedule;
-import dev.anomalysdk.teacher.AnomalyMaps;
-import dev.anomalysdk.teacher.FeatureDistance;
-import dev.anomalysdk.teacher.NoGrad;
-import dev.anomalysdk.teacher.ResNetBlocks;
-import dev.anomalysdk.teacher.Teachers;
-import dev.anomalysdk.teacher.TrainingImages;
+import dev.anomalysdk.teacher.components.AnomalyMaps;
+import dev.anomalysdk.teacher.components.FeatureDistance;
+import dev.anomalysdk.teacher.components.NoGrad;
+import dev.anomalysdk.teacher.components.ResNetBlocks;
+import dev.anomalysdk.teacher.components.Teachers;
+import dev.anomalysdk.teacher.components.TrainingImages;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +53,11 @@ import java.util.Random;
  * <p>Thread safety: see {@link BaseDetector}.
  */
 public final class ReverseDistillationDetector extends BaseDetector {
+    /** The registered name. */
+    public static final String NAME = "reverse_distillation";
     private static final String TEACHER_PREFIX = "teacher_";
     private static final String STUDENT_FILE = "student.params";
-    private final ReverseDistillationConfig cfg;
+    private final ReverseDistillationOptions cfg;
     private FeatureExtractor teacher;
     private Model studentModel;
     private ReverseDistillationStudent student;
@@ -64,9 +65,24 @@ public final class ReverseDistillationDetector extends BaseDetector {
     private int trainImages;
 
     ReverseDistillationDetector(Config config) {
-        super(ReverseDistillationProvider.NAME, config,
-                Preprocessing.imagenet(config.get(ReverseDistillationConfig.IMAGE_SIZE), 0));
-        this.cfg = new ReverseDistillationConfig(config);
+        this(config, ReverseDistillationOptions.of(config));
+    }
+
+    /** Square resize of the whole image (no crop), as the official code; ImageNet normalization until fit. */
+    private ReverseDistillationDetector(Config config, ReverseDistillationOptions options) {
+        super(NAME, config, Preprocessing.sized(options.imageSize(), 0, Preprocessing.IMAGENET_MEAN,
+                Preprocessing.IMAGENET_STD));
+        this.cfg = options;
+    }
+
+    /** Registers Reverse Distillation as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "Reverse Distillation (Deng & Li, CVPR 2022): a decoder student rebuilds a frozen "
+                    + "teacher's multi-scale features from a one-class embedding", ReverseDistillationOptions.PARAMS,
+                    ReverseDistillationDetector::new);
+        }
     }
 
     @Override
@@ -78,13 +94,12 @@ public final class ReverseDistillationDetector extends BaseDetector {
     protected void fitModel(List<Sample> train, List<Sample> validation, ProgressListener progress) {
         closeNetworks();
         Device device = DjlEnvironment.device(cfg.device());
-        teacher = Teachers.open(cfg.backbone(), cfg.seed(), ReverseDistillationConfig.LAYERS, device);
+        teacher = Teachers.open(cfg.backbone(), cfg.seed(), ReverseDistillationOptions.LAYERS, device);
         Backbones.warnIfUntrained(teacher, name());
         StudentLayout layout = StudentLayout.forTeacher(teacher, cfg.student().architecture());
         // Square resize of the whole image (no crop), as the official code; the teacher's normalization.
         Preprocessing expected = teacher.expectedPreprocessing(cfg.imageSize(), 0);
-        setPreprocessing(new Preprocessing(expected.channels(), Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0,
-                expected.mean(), expected.std()));
+        setPreprocessing(Preprocessing.sized(cfg.imageSize(), 0, expected.mean(), expected.std()));
         TrainingImages images = TrainingImages.load(train, preprocessing(), cfg.batchSize(), progress);
         trainImages = images.size();
         long embeddingCells = (long) images.batchSize() * (cfg.imageSize() / 32) * (cfg.imageSize() / 32);
@@ -97,10 +112,7 @@ public final class ReverseDistillationDetector extends BaseDetector {
         student = new ReverseDistillationStudent(layout);
         studentModel = Model.newInstance("reverse_distillation_student", device);
         studentModel.setBlock(student);
-        TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
-                TrainingSchedule.Optimizer.ADAM, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
-                0.01, 0, 0.9, 1, cfg.seed()).withAdamBetas(cfg.beta1(), TrainingSchedule.DEFAULT_BETA2);
-        training = TrainingLoop.fit(studentModel, teacherShapes(1), schedule, TrainingControl.from(config()),
+        training = TrainingLoop.fit(studentModel, teacherShapes(1), cfg.schedule(), TrainingControl.from(config()),
                 new Task(images), null, progress);
     }
 
@@ -137,7 +149,7 @@ public final class ReverseDistillationDetector extends BaseDetector {
     private NDList teacherMaps(NDArray input) {
         Map<String, NDArray> f = teacher.extract(input);
         NDList maps = new NDList();
-        for (String layer : ReverseDistillationConfig.LAYERS) {
+        for (String layer : ReverseDistillationOptions.LAYERS) {
             maps.add(f.get(layer));
         }
         return maps;
@@ -155,11 +167,11 @@ public final class ReverseDistillationDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(teacher.device()); NoGrad g = NoGrad.enter()) {
-            NDArray input = preprocessing().toTensor(images, scope);
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        try (NoGrad g = NoGrad.enter()) {
+            NDArray input = batch.tensor().toDevice(teacher.device(), false);
             NDList t = teacherMaps(input);
-            NDList s = student.forward(new ParameterStore(scope, false), t, false);
+            NDList s = student.forward(new ParameterStore(batch.manager(), false), t, false);
             long h = input.getShape().get(2);
             long w = input.getShape().get(3);
             NDArray map = null;
@@ -167,7 +179,7 @@ public final class ReverseDistillationDetector extends BaseDetector {
                 NDArray d = FeatureDistance.channelCosineDistance(t.get(i), s.get(i));
                 map = cfg.mapAggregation().combine(map, AnomalyMaps.upsample(d, h, w, true));
             }
-            return AnomalyMaps.toOutputs(map, cfg.blurSigma());
+            return AnomalyMaps.toOutputs(map);
         }
     }
 

@@ -11,7 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import dev.anomalysdk.teacher.ResNetBlocks;
+import dev.anomalysdk.teacher.components.ResNetBlocks;
 
 /**
  * The trainable part of Reverse Distillation: the one-class bottleneck (multi-scale feature fusion and a

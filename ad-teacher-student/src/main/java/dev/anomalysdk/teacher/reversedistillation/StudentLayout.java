@@ -2,8 +2,8 @@ package dev.anomalysdk.teacher.reversedistillation;
 
 import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.features.ResNetBackbone;
-import dev.anomalysdk.teacher.ResNetBlocks;
-import dev.anomalysdk.teacher.Teachers;
+import dev.anomalysdk.teacher.components.ResNetBlocks;
+import dev.anomalysdk.teacher.components.Teachers;
 import java.util.List;
 
 /**

@@ -6,9 +6,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -22,12 +24,11 @@ import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.training.TrainingControl;
 import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.core.training.TrainingSchedule;
-import dev.anomalysdk.teacher.AnomalyMaps;
-import dev.anomalysdk.teacher.FeatureDistance;
-import dev.anomalysdk.teacher.NoGrad;
-import dev.anomalysdk.teacher.Teachers;
-import dev.anomalysdk.teacher.TrainingImages;
+import dev.anomalysdk.teacher.components.AnomalyMaps;
+import dev.anomalysdk.teacher.components.FeatureDistance;
+import dev.anomalysdk.teacher.components.NoGrad;
+import dev.anomalysdk.teacher.components.Teachers;
+import dev.anomalysdk.teacher.components.TrainingImages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,18 +59,38 @@ import java.util.Random;
  * <p>Thread safety: see {@link BaseDetector}.
  */
 public final class StfpmDetector extends BaseDetector {
+    /** The registered name. */
+    public static final String NAME = "stfpm";
     private static final String TEACHER_PREFIX = "teacher_";
     private static final String STUDENT_PREFIX = "student_";
-    private final StfpmConfig cfg;
+    private final StfpmOptions cfg;
     private FeatureExtractor teacher;
     private FeatureExtractor student;
+    /** The student's network as trained by the last fit (null after loading), for memory tests. */
+    private Block studentBlock;
     private TrainingLoop.Result training;
     private int trainImages;
     private int validationImages;
 
     StfpmDetector(Config config) {
-        super(StfpmProvider.NAME, config, Preprocessing.imagenet(config.get(StfpmConfig.IMAGE_SIZE), 0));
-        this.cfg = new StfpmConfig(config);
+        this(config, StfpmOptions.of(config));
+    }
+
+    /** Square resize of the whole image, as the official code; ImageNet normalization until fit. */
+    private StfpmDetector(Config config, StfpmOptions options) {
+        super(NAME, config, Preprocessing.sized(options.imageSize(), 0, Preprocessing.IMAGENET_MEAN,
+                Preprocessing.IMAGENET_STD));
+        this.cfg = options;
+    }
+
+    /** Registers STFPM as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "STFPM (Wang et al., BMVC 2021): a student ResNet learns a frozen teacher's normalized "
+                    + "feature pyramid; anomalies are where they disagree", StfpmOptions.PARAMS,
+                    StfpmDetector::new);
+        }
     }
 
     @Override
@@ -87,16 +108,21 @@ public final class StfpmDetector extends BaseDetector {
         ResNetBackbone.Architecture arch = Teachers.architecture(teacher).orElseThrow(() ->
                 new IllegalArgumentException("STFPM's student copies the teacher's architecture, but teacher "
                         + teacher.identity() + " is no torchvision ResNet (resnet18, resnet50, wide_resnet50_2)"));
-        int width = teacher instanceof ResNetBackbone r ? r.baseWidth() : ResNetBackbone.STANDARD_BASE_WIDTH;
-        ResNetBackbone fresh = ResNetBackbone.random(arch, width, layers, studentSeed(), device);
+        int width = Math.max(1, arch.baseWidth(layers.get(0), teacher.channels().get(0)));
+        ResNetBackbone fresh = ResNetBackbone.random(arch, width, layers, cfg.seed() + 1, device);
+        if (fresh.identity().equals(teacher.identity())) {
+            // A random teacher drawn from the student's seed: never start the two identical.
+            fresh.close();
+            fresh = ResNetBackbone.random(arch, width, layers, cfg.seed() + 2, device);
+        }
         student = fresh;
+        studentBlock = fresh.block();
         if (!fresh.channels().equals(teacher.channels())) {
             throw new IllegalArgumentException("Teacher " + teacher.identity() + " has channels " + teacher.channels()
                     + " but a " + arch.id() + " student has " + fresh.channels());
         }
         Preprocessing expected = teacher.expectedPreprocessing(cfg.imageSize(), 0);
-        setPreprocessing(new Preprocessing(expected.channels(), Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0,
-                expected.mean(), expected.std()));
+        setPreprocessing(Preprocessing.sized(cfg.imageSize(), 0, expected.mean(), expected.std()));
         // Hold out the model-selection images (official: a seeded 80/20 split of the training images).
         List<Sample> fitSamples = new ArrayList<>(train);
         Collections.shuffle(fitSamples, new Random(cfg.seed() + 29));
@@ -106,26 +132,14 @@ public final class StfpmDetector extends BaseDetector {
         validationImages = held;
         TrainingImages images = TrainingImages.load(fitSamples, preprocessing(), cfg.batchSize(), progress);
         trainImages = images.size();
-        TrainingSchedule schedule = new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(),
-                TrainingSchedule.Optimizer.SGD, cfg.learningRate(), TrainingSchedule.Decay.CONSTANT, List.of(), 0.1,
-                0.01, cfg.weightDecay(), cfg.momentum(), 1, cfg.seed());
         TrainingLoop.Validation select = selection.isEmpty() ? null : net -> -meanMap(net, selection);
         // The student's parameters stay in its own manager; the model only hosts the trainer.
         try (Model model = Model.newInstance("stfpm_student", device)) {
             model.setBlock(fresh.block());
             training = TrainingLoop.fit(model, new Shape[] {new Shape(1, 3, cfg.imageSize(), cfg.imageSize())},
-                    schedule, TrainingControl.from(config()), new Task(images, layers), select, progress);
+                    cfg.schedule(), TrainingControl.from(config()), new Task(images, layers), select, progress);
         }
         fresh.setPretrained(true);
-    }
-
-    /** A seed other than a random teacher's, so that student and teacher never start identical. */
-    private long studentSeed() {
-        long s = cfg.seed() + 1;
-        if (teacher instanceof ResNetBackbone r && r.seed() == s) {
-            s++;
-        }
-        return s;
     }
 
     /** Images as student input, teacher features as targets; loss = sum over layers of the mean distance. */
@@ -201,13 +215,11 @@ public final class StfpmDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(teacher.device())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            NDArray map = layerMap(teacher.extract(input), new ArrayList<>(student.extract(input).values()));
-            map = AnomalyMaps.upsample(map, input.getShape().get(2), input.getShape().get(3), false);
-            return AnomalyMaps.toOutputs(map, cfg.blurSigma());
-        }
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        NDArray input = batch.tensor().toDevice(teacher.device(), false);
+        NDArray map = layerMap(teacher.extract(input), new ArrayList<>(student.extract(input).values()));
+        return AnomalyMaps.toOutputs(AnomalyMaps.upsample(map, input.getShape().get(2), input.getShape().get(3),
+                false));
     }
 
     /** @return the last fit's per-epoch log, or {@code null} for a loaded detector */
@@ -215,10 +227,9 @@ public final class StfpmDetector extends BaseDetector {
         return training;
     }
 
-    /** Arrays held by the student's manager (parameters and their training state), for memory tests. */
+    /** Arrays held by the trained student's manager (parameters and training state), for memory tests. */
     int studentArrayCount() {
-        return ((ResNetBackbone) student).block().getParameters().get(0).getValue().getArray().getManager()
-                .getManagedArrays().size();
+        return studentBlock.getParameters().get(0).getValue().getArray().getManager().getManagedArrays().size();
     }
 
     /** Arrays held by the detector's own manager, for memory tests. */
@@ -268,6 +279,7 @@ public final class StfpmDetector extends BaseDetector {
         if (student != null) {
             student.close();
             student = null;
+            studentBlock = null;
         }
     }
 

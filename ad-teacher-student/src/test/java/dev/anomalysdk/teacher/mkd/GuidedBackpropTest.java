@@ -10,7 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import dev.anomalysdk.teacher.NoGrad;
+import dev.anomalysdk.teacher.components.NoGrad;
 import dev.anomalysdk.teacher.TestData;
 import java.util.ArrayList;
 import java.util.List;

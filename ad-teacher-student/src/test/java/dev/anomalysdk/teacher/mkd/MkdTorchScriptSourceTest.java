@@ -19,7 +19,7 @@ import dev.anomalysdk.core.ProgressListener;
 import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.Npy;
-import dev.anomalysdk.teacher.NoGrad;
+import dev.anomalysdk.teacher.components.NoGrad;
 import dev.anomalysdk.teacher.TestData;
 import java.io.IOException;
 import java.io.InputStream;

@@ -21,7 +21,7 @@ import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.features.Backbones;
 import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.teacher.ResNetBlocks;
+import dev.anomalysdk.teacher.components.ResNetBlocks;
 import dev.anomalysdk.teacher.TestData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ class ReverseDistillationDetectorTest {
      */
     static Map<String, String> settings(int epochs, double learningRate) {
         return new HashMap<>(Map.of("backbone", "resnet18:width=8", "image_size", "64", "batch_size", "8",
-                "epochs", String.valueOf(epochs), "learning_rate", String.valueOf(learningRate), "blur_sigma", "1",
+                "epochs", String.valueOf(epochs), "learning_rate", String.valueOf(learningRate), "map_sigma", "1",
                 "seed", "3", "device", "cpu"));
     }
 
@@ -68,7 +68,7 @@ class ReverseDistillationDetectorTest {
     void theStudentMirrorsTheTeachersShapes() throws IOException {
         // Wide bottleneck teacher (layer1-3: 16, 32, 64 channels) and a basic-block one (8, 16, 32).
         for (String spec : List.of("wide_resnet50_2:width=4", "resnet18:width=8")) {
-            try (FeatureExtractor t = Backbones.create(spec, ReverseDistillationConfig.LAYERS, Device.cpu());
+            try (FeatureExtractor t = Backbones.create(spec, ReverseDistillationOptions.LAYERS, Device.cpu());
                     NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 StudentLayout layout = StudentLayout.forTeacher(t, null);
                 assertEquals(spec.startsWith("wide") ? ResNetBlocks.Kind.BOTTLENECK : ResNetBlocks.Kind.BASIC,

@@ -1,4 +1,4 @@
-package dev.anomalysdk.teacher;
+package dev.anomalysdk.teacher.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

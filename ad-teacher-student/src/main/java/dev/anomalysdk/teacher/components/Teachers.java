@@ -1,10 +1,9 @@
-package dev.anomalysdk.teacher;
+package dev.anomalysdk.teacher.components;
 
 import ai.djl.Device;
 import dev.anomalysdk.core.features.Backbones;
 import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.features.ResNetBackbone;
-import dev.anomalysdk.core.features.TorchScriptBackbone;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -52,15 +51,10 @@ public final class Teachers {
      *     names; empty when unknown
      */
     public static Optional<ResNetBackbone.Architecture> architecture(FeatureExtractor teacher) {
-        if (teacher instanceof ResNetBackbone r) {
-            return Optional.of(r.architecture());
-        }
-        if (teacher instanceof TorchScriptBackbone t) {
-            String name = t.architecture();
-            for (ResNetBackbone.Architecture a : ResNetBackbone.Architecture.values()) {
-                if (a.id().equalsIgnoreCase(name)) {
-                    return Optional.of(a);
-                }
+        String name = teacher.architectureName();
+        for (ResNetBackbone.Architecture a : ResNetBackbone.Architecture.values()) {
+            if (a.id().equalsIgnoreCase(name)) {
+                return Optional.of(a);
             }
         }
         return Optional.empty();

@@ -1,4 +1,4 @@
-package dev.anomalysdk.teacher;
+package dev.anomalysdk.teacher.components;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.anomalysdk.core.persist.Npy;
+import dev.anomalysdk.teacher.TestData;
 import dev.anomalysdk.core.training.TrainingLoop;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.anomalysdk.teacher;
+package dev.anomalysdk.teacher.components;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Turning per-position distance tensors into detector outputs: bilinear upsampling on the tensor side, then
- * one {@link AnomalyMap} per image (optionally Gaussian-smoothed) whose maximum is the image score.
+ * one raw {@link AnomalyMap} per image; the core smooths it ({@code map_sigma}) and takes its maximum as the
+ * image score.
  */
 public final class AnomalyMaps {
     /** PyTorch's bilinear mode code in DJL's {@code interpolation}. */
@@ -34,21 +35,17 @@ public final class AnomalyMaps {
 
     /**
      * @param maps N1HW maps at network input resolution
-     * @param blurSigma Gaussian sigma in pixels, or 0 for none
-     * @return one raw output per image: the (smoothed) map and its maximum as the score
+     * @return one raw output per image: the unsmoothed map, whose maximum after the core's smoothing is the
+     *     image score
      */
-    public static List<RawOutput> toOutputs(NDArray maps, double blurSigma) {
+    public static List<RawOutput> toOutputs(NDArray maps) {
         int n = Math.toIntExact(maps.getShape().get(0));
         int h = Math.toIntExact(maps.getShape().get(2));
         int w = Math.toIntExact(maps.getShape().get(3));
         float[] all = maps.toType(DataType.FLOAT32, false).toFloatArray();
         List<RawOutput> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            AnomalyMap m = new AnomalyMap(h, w, Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w));
-            if (blurSigma > 0) {
-                m = m.gaussianBlur(blurSigma);
-            }
-            out.add(new RawOutput(m.max(), m));
+            out.add(RawOutput.mapMax(new AnomalyMap(h, w, Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w))));
         }
         return out;
     }
