@@ -11,12 +11,15 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.ProgressListener;
 import dev.anomalysdk.core.config.Config;
+import dev.anomalysdk.core.config.Param;
+import dev.anomalysdk.core.config.SharedParams;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
@@ -32,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * autoencoder, MemAE): the method builds the network, supplies the training task and turns network outputs
  * into maps; this class pre-processes the training images once, runs {@link TrainingLoop}, runs inference
  * in per-batch sub-managers, and saves and loads the parameters ({@code network.params} in DJL's parameter
- * format).
+ * format). The shared training keys ({@link #trainingParams}) are read here, so a method's options hold only
+ * its own keys.
  *
  * <p>Training images are kept in memory at network resolution as float32 ({@code 4 * C * S * S} bytes each,
  * 0.75 MiB at 256 px RGB) so that every step augments them without decoding files.
@@ -54,6 +58,20 @@ public abstract class NetworkDetector extends BaseDetector {
         super(name, config, preprocessing);
     }
 
+    /**
+     * The shared keys this class reads, with a method's defaults: {@code epochs}, {@code batch_size},
+     * {@code learning_rate}, {@code max_minutes}, {@code seed}, {@code device} and the training-control keys.
+     *
+     * @param epochs the method's default training length
+     * @param learningRate the method's default learning rate
+     * @return the keys, for the method's parameter list
+     */
+    public static List<Param<?>> trainingParams(int epochs, double learningRate) {
+        return TrainingControl.withControlParams(List.of(SharedParams.EPOCHS.withDefault(epochs),
+                SharedParams.BATCH_SIZE, SharedParams.LEARNING_RATE.withDefault(learningRate),
+                SharedParams.MAX_MINUTES, SharedParams.SEED, SharedParams.DEVICE));
+    }
+
     /** @return a new, uninitialized network taking {@code N x C x S x S} images */
     protected abstract Block buildNetwork();
 
@@ -62,8 +80,20 @@ public abstract class NetworkDetector extends BaseDetector {
         return DjlEnvironment.device(config().find("device", String.class).orElse("cpu"));
     }
 
-    /** @return the training length, optimizer, learning rate and seed */
-    protected abstract TrainingSchedule schedule();
+    /**
+     * @return the training length, optimizer, learning rate and seed; by default Adam with cosine decay from
+     *     the shared keys {@code epochs}, {@code learning_rate}, {@code max_minutes} and {@code seed}
+     */
+    protected TrainingSchedule schedule() {
+        return TrainingSchedule.adamCosine(shared(SharedParams.EPOCHS), shared(SharedParams.LEARNING_RATE), seed())
+                .withMaxMinutes(shared(SharedParams.MAX_MINUTES));
+    }
+
+    /** The value of a shared key with the default this detector declared it with. */
+    private <T> T shared(Param<T> key) {
+        return config().find(key.key(), key.type()).orElseThrow(() -> new IllegalStateException(name()
+                + " does not declare '" + key.key() + "' (see trainingParams)"));
+    }
 
     /**
      * @param images the training images at network resolution, pre-processed
@@ -76,7 +106,8 @@ public abstract class NetworkDetector extends BaseDetector {
      *
      * @param outputs the network outputs for the batch
      * @param input the pre-processed input batch, NCHW
-     * @return one raw score and map (network resolution) per image
+     * @return one raw score and map (network resolution, unsmoothed: the core applies {@code map_sigma}) per
+     *     image
      */
     protected abstract List<RawOutput> toResults(NDList outputs, NDArray input);
 
@@ -193,12 +224,10 @@ public abstract class NetworkDetector extends BaseDetector {
     }
 
     @Override
-    protected final List<RawOutput> scoreBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(device())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            NDList out = model.getBlock().forward(new ParameterStore(scope, false), new NDList(input), false);
-            return toResults(out, input);
-        }
+    protected final List<RawOutput> scoreBatch(Batch batch) {
+        NDArray input = batch.tensor().toDevice(device(), false);
+        NDList out = model.getBlock().forward(new ParameterStore(batch.manager(), false), new NDList(input), false);
+        return toResults(out, input);
     }
 
     @Override
@@ -223,6 +252,20 @@ public abstract class NetworkDetector extends BaseDetector {
             throw new IOException("Model " + reader.directory() + ": " + e.getMessage()
                     + " (does the configuration match the saved network?)", e);
         }
+    }
+
+    /**
+     * @param batch an NCHW array
+     * @param channel the channel that holds the map
+     * @return that channel of every item as a map, in batch order
+     */
+    protected static List<AnomalyMap> maps(NDArray batch, int channel) {
+        Shape s = batch.getShape();
+        List<AnomalyMap> out = new ArrayList<>((int) s.get(0));
+        for (int i = 0; i < s.get(0); i++) {
+            out.add(new AnomalyMap((int) s.get(2), (int) s.get(3), plane(batch, i, channel)));
+        }
+        return out;
     }
 
     /** @return a float copy of one item's channel of an NCHW array, row-major */

@@ -8,18 +8,16 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
-import dev.anomalysdk.core.AnomalyMap;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
 import dev.anomalysdk.core.nn.AlignedConv2d;
-import dev.anomalysdk.core.training.TrainingLoop;
-import dev.anomalysdk.core.training.TrainingSchedule;
-import dev.anomalysdk.reconstruction.components.EncoderDecoder;
 import dev.anomalysdk.core.training.NetworkDetector;
+import dev.anomalysdk.core.training.TrainingLoop;
+import dev.anomalysdk.reconstruction.components.EncoderDecoder;
 import dev.anomalysdk.reconstruction.components.ReconstructionTask;
 import dev.anomalysdk.reconstruction.components.Ssim;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,18 +29,32 @@ import java.util.List;
  * {@code b, 2b, 4b, 8b, ...}), a 1x1 bottleneck of {@code latent_channels} channels, sigmoid output, on [0, 1] RGB
  * images. Loss {@code l2}: mean squared error; {@code l2_ssim}: plus {@code 1 - SSIM} (window 11, sigma 1.5).
  * Map: squared error averaged over channels ({@code l2}) or {@code 1 - SSIM} averaged over channels
- * ({@code l2_ssim}), smoothed with a Gaussian of {@code blur_sigma}; image score: the map's maximum. Adam with
- * cosine decay.
+ * ({@code l2_ssim}), smoothed by the core with a Gaussian of {@code map_sigma}; image score: the smoothed map's
+ * maximum. Adam with cosine decay.
  *
  * <p>Thread safety: see {@link dev.anomalysdk.core.BaseDetector}.
  */
 public final class AutoencoderDetector extends NetworkDetector {
-    private final AutoencoderConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "autoencoder";
+    private final AutoencoderOptions cfg;
 
     AutoencoderDetector(Config config) {
-        super(AutoencoderProvider.NAME, config,
-                Preprocessing.unnormalized(3, config.get(AutoencoderConfig.IMAGE_SIZE)));
-        this.cfg = new AutoencoderConfig(config);
+        this(config, AutoencoderOptions.of(config));
+    }
+
+    private AutoencoderDetector(Config config, AutoencoderOptions options) {
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers the autoencoder as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "Convolutional autoencoder baseline: map = reconstruction error (L2 or 1 - SSIM)",
+                    AutoencoderOptions.PARAMS, AutoencoderDetector::new);
+        }
     }
 
     @Override
@@ -61,14 +73,9 @@ public final class AutoencoderDetector extends NetworkDetector {
     }
 
     @Override
-    protected TrainingSchedule schedule() {
-        return TrainingSchedule.adamCosine(cfg.epochs(), cfg.learningRate(), cfg.seed()).withMaxMinutes(cfg.maxMinutes());
-    }
-
-    @Override
     protected TrainingLoop.Task task(List<ImageData> images) {
-        boolean ssim = cfg.loss() == AutoencoderConfig.Loss.L2_SSIM;
-        return new ReconstructionTask(images, cfg.batchSize(), (pred, labels) -> {
+        boolean ssim = cfg.loss() == AutoencoderOptions.Loss.L2_SSIM;
+        return new ReconstructionTask(images, trainingBatchSize(), (pred, labels) -> {
             NDArray rec = pred.head();
             NDArray x = labels.head();
             NDArray l2 = rec.sub(x).square().mean();
@@ -79,21 +86,9 @@ public final class AutoencoderDetector extends NetworkDetector {
     @Override
     protected List<RawOutput> toResults(NDList outputs, NDArray input) {
         NDArray rec = outputs.head();
-        NDArray error = cfg.loss() == AutoencoderConfig.Loss.L2_SSIM
+        NDArray error = cfg.loss() == AutoencoderOptions.Loss.L2_SSIM
                 ? Ssim.map(rec, input, Ssim.WINDOW, Ssim.SIGMA).neg().add(1)
                 : rec.sub(input).square();
-        NDArray perPixel = error.mean(new int[] {1}, true);
-        int n = (int) input.getShape().get(0);
-        int h = (int) input.getShape().get(2);
-        int w = (int) input.getShape().get(3);
-        List<RawOutput> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            AnomalyMap map = new AnomalyMap(h, w, plane(perPixel, i, 0));
-            if (cfg.blurSigma() > 0) {
-                map = map.gaussianBlur(cfg.blurSigma());
-            }
-            out.add(new RawOutput(map.max(), map));
-        }
-        return out;
+        return maps(error.mean(new int[] {1}, true), 0).stream().map(RawOutput::mapMax).toList();
     }
 }

@@ -116,6 +116,21 @@ public final class EncoderDecoder extends AbstractBlock {
         return w;
     }
 
+    /**
+     * Checks the {@code image_size} key against a level count: each level halves the side.
+     *
+     * @param imageSize the configured input side
+     * @param levels the resolution levels
+     * @throws IllegalArgumentException naming the key when the side is not a multiple of {@code 2^(levels-1)}
+     */
+    public static void checkImageSize(int imageSize, int levels) {
+        int multiple = 1 << (levels - 1);
+        if (imageSize % multiple != 0) {
+            throw new IllegalArgumentException("Invalid value for 'image_size': " + imageSize + " (must be a multiple "
+                    + "of " + multiple + " for " + levels + " levels)");
+        }
+    }
+
     /** @return the input side must be a multiple of this */
     public int sideMultiple() {
         return 1 << (widths.length - 1);

@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.config.Config;
@@ -19,8 +20,8 @@ import dev.anomalysdk.core.synthesis.ProceduralTextures;
 import dev.anomalysdk.core.synthesis.TextureSource;
 import dev.anomalysdk.core.training.TrainingLoop;
 import dev.anomalysdk.core.training.TrainingSchedule;
-import dev.anomalysdk.reconstruction.components.AugmentedSampler;
 import dev.anomalysdk.core.training.NetworkDetector;
+import dev.anomalysdk.reconstruction.components.AugmentedSampler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -48,12 +49,27 @@ import java.util.Random;
 public final class DraemDetector extends NetworkDetector {
     /** Standard deviation of DRAEM's initial weights. */
     static final double INIT_STD = 0.02;
-    private final DraemConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "draem";
+    private final DraemOptions cfg;
     private TextureSource source;
 
     DraemDetector(Config config) {
-        super(DraemProvider.NAME, config, Preprocessing.unnormalized(3, config.get(DraemConfig.IMAGE_SIZE)));
-        this.cfg = new DraemConfig(config);
+        this(config, DraemOptions.of(config));
+    }
+
+    private DraemDetector(Config config, DraemOptions options) {
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers DRAEM as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "DRAEM (Zavrtanik et al. 2021): reconstruction + discriminative U-Net trained on "
+                    + "Perlin-masked synthetic anomalies", DraemOptions.PARAMS, DraemDetector::new);
+        }
     }
 
     @Override
@@ -61,15 +77,15 @@ public final class DraemDetector extends NetworkDetector {
         return new DraemNetwork(3, cfg.reconWidth(), cfg.discWidth());
     }
 
+    /** Adam, learning rate x0.2 at 80 % and 90 % of training. */
     @Override
     protected TrainingSchedule schedule() {
-        return new TrainingSchedule(cfg.epochs(), cfg.maxMinutes(), TrainingSchedule.Optimizer.ADAM,
-                cfg.learningRate(), TrainingSchedule.Decay.MULTI_STEP, List.of(0.8, 0.9), 0.2, 0, 0, 0, 1, cfg.seed());
+        return super.schedule().withMultiStep(List.of(0.8, 0.9), 0.2);
     }
 
     @Override
     protected void initializeWeights(Block block, NDManager manager, Shape inputShape) {
-        Random random = new Random(cfg.seed());
+        Random random = new Random(seed());
         block.setInitializer((m, shape, type) -> {
             float[] w = new float[Math.toIntExact(shape.size())];
             synchronized (random) {
@@ -103,7 +119,7 @@ public final class DraemDetector extends NetworkDetector {
     @Override
     protected TrainingLoop.Task task(List<ImageData> images) {
         DraemAugmenter augmenter = new DraemAugmenter(PerlinAnomaly.draem(source), cfg.rotateProbability(), 0.5);
-        return new Task(images, augmenter, cfg.batchSize());
+        return new Task(images, augmenter, trainingBatchSize());
     }
 
     /** DRAEM's batches: augmented input, normal target and mask. */
@@ -138,14 +154,9 @@ public final class DraemDetector extends NetworkDetector {
 
     @Override
     protected List<RawOutput> toResults(NDList outputs, NDArray input) {
-        NDArray probability = outputs.get(1).softmax(1);
-        int n = (int) input.getShape().get(0);
-        int h = (int) input.getShape().get(2);
-        int w = (int) input.getShape().get(3);
-        List<RawOutput> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            AnomalyMap map = new AnomalyMap(h, w, plane(probability, i, 1));
-            out.add(new RawOutput(map.averagePool(cfg.scorePool()).max(), map));
+        List<RawOutput> out = new ArrayList<>();
+        for (AnomalyMap map : maps(outputs.get(1).softmax(1), 1)) {
+            out.add(RawOutput.of(map.averagePool(cfg.scorePool()).max(), map));
         }
         return out;
     }

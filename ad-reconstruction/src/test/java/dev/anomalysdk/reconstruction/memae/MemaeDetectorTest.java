@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MemaeDetectorTest {
     static final Map<String, String> TINY = Map.of("image_size", "32", "width", "8", "levels", "3",
             "memory_slots", "50", "batch_size", "8", "epochs", "8", "learning_rate", "0.01", "seed", "2",
-            "blur_sigma", "1");
+            "map_sigma", "1");
 
     @TempDir
     static Path tmp;
