@@ -17,14 +17,22 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageWriter;
@@ -255,6 +263,52 @@ public final class ImageFiles {
     private static byte to8(float v) {
         float c = v < 0f ? 0f : (v > 1f ? 1f : v);
         return (byte) Math.round(c * 255f);
+    }
+
+    /**
+     * Finds the image files under a folder at any depth, following symbolic links to folders and to files
+     * (a dataset on another disk, a folder of links). Hidden files and folders (name starting with '.') and
+     * dangling links are skipped.
+     *
+     * @param folder the folder, possibly itself a link
+     * @param skippedFolders names of sub-folders not searched, e.g. {@code ground_truth}
+     * @return the files as paths under {@code folder} (links not resolved), sorted by relative path
+     * @throws IOException naming the link when a link leads back to a folder containing it (a loop), or naming
+     *     a folder that cannot be read
+     */
+    public static List<Path> findImages(Path folder, Set<String> skippedFolders) throws IOException {
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(folder, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                        boolean skip = !dir.equals(folder) && (name.startsWith(".") || skippedFolders.contains(name));
+                        return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        String name = file.getFileName().toString();
+                        if (attrs.isSymbolicLink()) {
+                            LOG.warn("Skipping {}: a symbolic link to nothing", file);
+                        } else if (attrs.isRegularFile() && !name.startsWith(".") && isImageName(name)) {
+                            found.add(file);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                        if (e instanceof FileSystemLoopException) {
+                            throw new IOException("Symbolic link loop: " + file + " leads back to a folder that"
+                                    + " contains it; remove the link or search below it", e);
+                        }
+                        throw new IOException("Cannot read " + file + ": " + describe(e), e);
+                    }
+                });
+        found.sort(Comparator.comparing(p -> folder.relativize(p).toString().replace('\\', '/')));
+        return found;
     }
 
     /** Whether a file name has one of the recognised image extensions (case-insensitive). */
