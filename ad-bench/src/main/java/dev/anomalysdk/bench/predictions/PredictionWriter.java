@@ -17,9 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Runs a detector over a file or folder and writes a prediction directory:
@@ -144,7 +142,11 @@ public final class PredictionWriter {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** @return the image files under a folder (sorted by relative path), or the file itself */
+    /**
+     * @return the image files under a folder (sorted by relative path; symbolic links followed, hidden files
+     *     and {@code ground_truth} folders skipped), or the file itself
+     * @throws IOException naming the input when it holds no images, or a link that loops
+     */
     public static List<Path> imagesUnder(Path input) throws IOException {
         if (Files.isRegularFile(input)) {
             return List.of(input);
@@ -152,14 +154,7 @@ public final class PredictionWriter {
         if (!Files.isDirectory(input)) {
             throw new IOException("Input not found: " + input);
         }
-        List<Path> out;
-        try (Stream<Path> all = Files.walk(input)) {
-            out = all.filter(Files::isRegularFile)
-                    .filter(p -> IMAGE_EXTENSIONS.contains(extension(p)))
-                    .filter(p -> !input.relativize(p).toString().replace('\\', '/').matches("(.*/)?ground_truth/.*"))
-                    .sorted((a, b) -> relative(input, a).compareTo(relative(input, b)))
-                    .toList();
-        }
+        List<Path> out = ImageFiles.findImages(input, Set.of("ground_truth"));
         if (out.isEmpty()) {
             throw new IOException("No images (" + String.join(", ", IMAGE_EXTENSIONS.stream().sorted().toList())
                     + ") found under " + input);
@@ -170,12 +165,6 @@ public final class PredictionWriter {
     static String relative(Path root, Path file) {
         return root.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize()).toString()
                 .replace('\\', '/');
-    }
-
-    private static String extension(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 
     /** @return the relative path without its extension ({@code crack/001.png} gives {@code crack/001}) */

@@ -183,4 +183,31 @@ class AdCommandTest {
         assertEquals(1, future.code());
         assertTrue(future.err().contains("version 7") && future.err().contains("upgrade"), future.err());
     }
+
+    @Test
+    void predictFollowsAFolderReachedThroughALinkAndRefusesLinkLoops() throws IOException {
+        Path real = data.resolve("texture/test");
+        Path link = Files.createSymbolicLink(tmp.resolve("linked-test"), real);
+        Run direct = ad("predict", "--model", model.toString(), "--input", real.toString(), "--out",
+                tmp.resolve("p-direct").toString());
+        assertEquals(0, direct.code(), direct.err());
+        Run viaLink = ad("predict", "--model", model.toString(), "--input", link.toString(), "--out",
+                tmp.resolve("p-link").toString());
+        assertEquals(0, viaLink.code(), viaLink.err());
+        long images;
+        try (var files = Files.walk(real)) {
+            images = files.filter(p -> p.toString().endsWith(".png") && !p.toString().contains("ground_truth")).count();
+        }
+        List<String> rows = Files.readAllLines(tmp.resolve("p-link/scores.csv"));
+        assertEquals(images + 1, rows.size(), "header and one row per image");
+        assertEquals(Files.readAllLines(tmp.resolve("p-direct/scores.csv")), rows);
+
+        Path loopy = Files.createDirectories(tmp.resolve("loopy/sub"));
+        Files.copy(data.resolve("texture/test/good/000.png"), loopy.resolve("000.png"));
+        Files.createSymbolicLink(loopy.resolve("back"), tmp.resolve("loopy"));
+        Run loop = ad("predict", "--model", model.toString(), "--input", tmp.resolve("loopy").toString(), "--out",
+                tmp.resolve("p-loop").toString());
+        assertEquals(1, loop.code());
+        assertTrue(loop.err().contains("loop") && loop.err().contains(loopy.resolve("back").toString()), loop.err());
+    }
 }

@@ -17,16 +17,25 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
@@ -57,6 +66,14 @@ public final class ImageFiles {
 
     /** Largest number of pixels accepted, so a forged header cannot exhaust memory. */
     private static final long MAX_PIXELS = 1L << 28;
+    /**
+     * A file may exceed its uncompressed pixels by this factor plus {@link #MAX_NON_PIXEL_BYTES}: compressed
+     * pixels never take more than about twice their raw size, so anything far beyond is metadata or pages
+     * this reader would skip.
+     */
+    private static final long NON_PIXEL_FACTOR = 8;
+    /** Room for legitimate metadata (EXIF, ICC profiles, XMP, previews) in any image. */
+    private static final long MAX_NON_PIXEL_BYTES = 16L << 20;
 
     private static final float[] BYTE_TO_FLOAT = new float[256];
 
@@ -257,6 +274,52 @@ public final class ImageFiles {
         return (byte) Math.round(c * 255f);
     }
 
+    /**
+     * Finds the image files under a folder at any depth, following symbolic links to folders and to files
+     * (a dataset on another disk, a folder of links). Hidden files and folders (name starting with '.') and
+     * dangling links are skipped.
+     *
+     * @param folder the folder, possibly itself a link
+     * @param skippedFolders names of sub-folders not searched, e.g. {@code ground_truth}
+     * @return the files as paths under {@code folder} (links not resolved), sorted by relative path
+     * @throws IOException naming the link when a link leads back to a folder containing it (a loop), or naming
+     *     a folder that cannot be read
+     */
+    public static List<Path> findImages(Path folder, Set<String> skippedFolders) throws IOException {
+        List<Path> found = new ArrayList<>();
+        Files.walkFileTree(folder, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+                        boolean skip = !dir.equals(folder) && (name.startsWith(".") || skippedFolders.contains(name));
+                        return skip ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        String name = file.getFileName().toString();
+                        if (attrs.isSymbolicLink()) {
+                            LOG.warn("Skipping {}: a symbolic link to nothing", file);
+                        } else if (attrs.isRegularFile() && !name.startsWith(".") && isImageName(name)) {
+                            found.add(file);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                        if (e instanceof FileSystemLoopException) {
+                            throw new IOException("Symbolic link loop: " + file + " leads back to a folder that"
+                                    + " contains it; remove the link or search below it", e);
+                        }
+                        throw new IOException("Cannot read " + file + ": " + describe(e), e);
+                    }
+                });
+        found.sort(Comparator.comparing(p -> folder.relativize(p).toString().replace('\\', '/')));
+        return found;
+    }
+
     /** Whether a file name has one of the recognised image extensions (case-insensitive). */
     static boolean isImageName(String name) {
         int dot = name.lastIndexOf('.');
@@ -303,12 +366,7 @@ public final class ImageFiles {
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 w = reader.getWidth(0);
                 h = reader.getHeight(0);
-                if (w <= 0 || h <= 0) {
-                    throw new IllegalStateException("invalid size " + w + "x" + h);
-                }
-                if ((long) w * h > MAX_PIXELS) {
-                    throw new IllegalStateException("image too large: " + w + "x" + h);
-                }
+                checkBeforeDecoding(reader, w, h, Files.size(file));
                 img = reader.read(0);
             } catch (IOException | RuntimeException e) {
                 String kind = e instanceof IllegalStateException ? "Invalid image " : "Corrupt, truncated or unsupported image ";
@@ -331,10 +389,56 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * Refuses, from the header alone, images that would exhaust memory when decoded or whose file is mostly
+     * not pixels: a forged or bomb header must fail with a message, not an OutOfMemoryError.
+     */
+    private static void checkBeforeDecoding(ImageReader reader, int w, int h, long fileBytes) throws IOException {
+        if (w <= 0 || h <= 0) {
+            throw new IllegalStateException("its header says " + w + "x" + h + " pixels; width and height must be"
+                    + " positive");
+        }
+        long pixels = (long) w * h;
+        if (pixels > MAX_PIXELS) {
+            throw new IllegalStateException("image too large: " + w + "x" + h + " pixels (at most " + MAX_PIXELS
+                    + " are read)");
+        }
+        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+        ImageTypeSpecifier type = types.hasNext() ? types.next() : null;
+        long rasterBytesPerPixel = 8; // when the reader does not say: 4 bands of 16 bits
+        int outChannels = 3;
+        if (type != null) {
+            SampleModel sm = type.getSampleModel();
+            rasterBytesPerPixel = (long) sm.getNumBands() * DataBuffer.getDataTypeSize(sm.getDataType()) / 8;
+            ColorModel cm = type.getColorModel();
+            outChannels = cm.getNumColorComponents() == 1 && !(cm instanceof IndexColorModel) ? 1 : 3;
+        }
+        long rasterBytes = pixels * rasterBytesPerPixel;
+        long needed = rasterBytes + pixels * 4L * outChannels;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (needed > heap) {
+            throw new IllegalStateException(w + "x" + h + " pixels need about " + byteSize(needed) + " to decode,"
+                    + " more than this JVM's whole heap (" + byteSize(heap) + ", see -Xmx)");
+        }
+        if (fileBytes > MAX_NON_PIXEL_BYTES + NON_PIXEL_FACTOR * rasterBytes) {
+            throw new IllegalStateException("the file is " + byteSize(fileBytes) + " but its " + w + "x" + h
+                    + " pixels take " + byteSize(rasterBytes) + " uncompressed: it is mostly something else (a huge"
+                    + " metadata block, or further pages)");
+        }
+    }
+
+    private static String byteSize(long bytes) {
+        return bytes < 1L << 20 ? bytes + " bytes"
+                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+    }
+
     private static String describe(Throwable e) {
         String msg = e.getMessage();
         if (msg != null && msg.contains("Unsupported Image Type")) {
             return "unsupported colour format (e.g. CMYK or YCCK JPEG); convert it to RGB";
+        }
+        if (msg != null && msg.contains("Empty JPEG image")) {
+            return "its header says the width or height is 0 (" + msg + ")";
         }
         Throwable cause = e.getCause();
         String detail = msg == null ? e.getClass().getSimpleName() : msg;

@@ -7,10 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Texture photographs from a folder, searched recursively: point it at the Describable Textures Dataset's
@@ -43,22 +41,12 @@ public final class FolderTextures implements TextureSource {
             throw new IOException("Anomaly source folder " + folder.toAbsolutePath() + " does not exist or is not a "
                     + "folder");
         }
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(folder)) {
-            files = walk.filter(Files::isRegularFile).filter(FolderTextures::isImage).sorted().toList();
-        }
+        List<Path> files = ImageFiles.findImages(folder, Set.of());
         if (files.isEmpty()) {
             throw new IOException("Anomaly source folder " + folder.toAbsolutePath() + " contains no images ("
                     + String.join(", ", EXTENSIONS.stream().sorted().toList()) + "); for DTD point it at dtd/images");
         }
         return new FolderTextures(folder, files);
-    }
-
-    private static boolean isImage(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return dot > 0 && !name.startsWith(".")
-                && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
     }
 
     /** @return the image files, sorted */
