@@ -2,9 +2,9 @@ package dev.anomalysdk.bench.jmh;
 
 import ai.djl.Device;
 import dev.anomalysdk.core.ProgressListener;
-import dev.anomalysdk.memorybank.kernels.CoresetSampler;
-import dev.anomalysdk.memorybank.kernels.KernelBackend;
-import dev.anomalysdk.memorybank.kernels.PatchMatrix;
+import dev.anomalysdk.memorybank.components.CoresetSampler;
+import dev.anomalysdk.memorybank.components.KernelBackend;
+import dev.anomalysdk.memorybank.components.PatchMatrix;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;

@@ -1,9 +1,9 @@
 package dev.anomalysdk.bench.jmh;
 
 import ai.djl.Device;
-import dev.anomalysdk.memorybank.kernels.KernelBackend;
-import dev.anomalysdk.memorybank.kernels.KnnSearch;
-import dev.anomalysdk.memorybank.kernels.PatchMatrix;
+import dev.anomalysdk.memorybank.components.KernelBackend;
+import dev.anomalysdk.memorybank.components.KnnSearch;
+import dev.anomalysdk.memorybank.components.PatchMatrix;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;

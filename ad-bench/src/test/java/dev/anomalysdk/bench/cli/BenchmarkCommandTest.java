@@ -67,7 +67,7 @@ class BenchmarkCommandTest {
                 "--set", "autoencoder.width=8", "--set", "memae.width=8", "--set", "memae.memory_slots=50",
                 "--set", "nsa.widths=8,16", "--set", "nsa.crop_size=32", "--set", "nsa.validation_images=2",
                 "--set", "nsa.validation_crops=4", "--set", "filter_bank.image_size=64",
-                "--set", "patchcore.backbone=resnet18:width=16", "--set", "patchcore.resize=64",
+                "--set", "patchcore.backbone=resnet18:width=16", "--set", "patchcore.crop_size=0",
                 "--set", "patchcore.pretrain_embed_dimension=64", "--set", "patchcore.target_embed_dimension=64");
     }
 

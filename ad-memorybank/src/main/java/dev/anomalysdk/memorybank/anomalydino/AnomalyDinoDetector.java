@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -21,8 +22,8 @@ import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
-import dev.anomalysdk.memorybank.kernels.Nd4jArrays;
-import dev.anomalysdk.memorybank.kernels.NearestNeighbors;
+import dev.anomalysdk.memorybank.components.Nd4jArrays;
+import dev.anomalysdk.memorybank.components.NearestNeighbors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * ..., 315 degrees by default), taken from the last block of a DINOv2 ViT-S/14 exported to TorchScript. A test
  * patch's score is its cosine distance {@code 1 - cos} to the nearest bank token (exact 1-NN); the image
  * score is the mean of the largest 1 % of the patch scores (the maximum below 100 patches); the map is
- * bilinearly resized to the network input and smoothed with a Gaussian of sigma 4. With {@code masking},
+ * bilinearly resized to the network input; the core smooths it with {@code map_sigma} (4). With {@code masking},
  * only the test image's foreground patches ({@link ForegroundMask}) are scored, the others get 0.
  *
  * <p>Pre-processing: the smaller edge is resized to {@code image_size} (448) with this SDK's antialiased
@@ -57,9 +58,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class AnomalyDinoDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyDinoDetector.class);
+    /** The registered name. */
+    public static final String NAME = "anomaly_dino";
     /** Most values of one query-by-bank distance block. */
     private static final long DISTANCE_BLOCK = 1L << 24;
-    private final AnomalyDinoConfig cfg;
+    private final AnomalyDinoOptions cfg;
     private FeatureExtractor backbone;
     private String layer;
     private int patch;
@@ -68,8 +71,22 @@ public final class AnomalyDinoDetector extends BaseDetector {
     private List<String> referenceIds = List.of();
 
     AnomalyDinoDetector(Config config) {
-        super(AnomalyDinoProvider.NAME, config, Preprocessing.imagenet(config.get(AnomalyDinoConfig.IMAGE_SIZE), 0));
-        this.cfg = new AnomalyDinoConfig(config);
+        this(config, AnomalyDinoOptions.of(config));
+    }
+
+    /** Smaller edge resized, aspect kept, no center crop (the patch-multiple crop is done per batch). */
+    private AnomalyDinoDetector(Config config, AnomalyDinoOptions options) {
+        super(NAME, config, Preprocessing.imagenet(options.imageSize(), 0));
+        this.cfg = options;
+    }
+
+    /** Registers AnomalyDINO as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "AnomalyDINO (Damm et al. 2024): few-shot cosine k-NN on DINOv2 patch tokens",
+                    AnomalyDinoOptions.PARAMS, AnomalyDinoDetector::new);
+        }
     }
 
     private FeatureExtractor openBackbone() {
@@ -116,12 +133,16 @@ public final class AnomalyDinoDetector extends BaseDetector {
             List<ImageData> views = new ArrayList<>();
             views.add(img);
             if (cfg.rotateReferences()) {
-                for (int k = 1; k < AnomalyDinoConfig.ROTATIONS; k++) {
-                    views.add(rotate(img, k * 360.0 / AnomalyDinoConfig.ROTATIONS));
+                for (int k = 1; k < AnomalyDinoOptions.ROTATIONS; k++) {
+                    views.add(rotate(img, k * 360.0 / AnomalyDinoOptions.ROTATIONS));
                 }
             }
             for (int i = 0; i < views.size(); i += cfg.batchSize()) {
-                Patches p = patches(views.subList(i, Math.min(views.size(), i + cfg.batchSize())));
+                List<ImageData> batch = views.subList(i, Math.min(views.size(), i + cfg.batchSize()));
+                Patches p;
+                try (NDManager scope = manager().newSubManager(backbone.device())) {
+                    p = patches(preprocessing().toTensor(batch, scope), batch.get(0).source());
+                }
                 dim = p.dim;
                 for (float[] tokens : p.tokens) {
                     rows.add(normalizeRows(tokens, p.dim));
@@ -165,48 +186,52 @@ public final class AnomalyDinoDetector extends BaseDetector {
     /** Patch tokens of a batch: one {@code height * width * dim} row-major array per image. */
     private record Patches(List<float[]> tokens, int height, int width, int dim) { }
 
-    private Patches patches(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(backbone.device())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            long h = input.getShape().get(2);
-            long w = input.getShape().get(3);
-            long ch = h - h % patch;
-            long cw = w - w % patch;
-            if (ch == 0 || cw == 0) {
-                throw new IllegalArgumentException("Image " + images.get(0).source() + " is smaller than one "
-                        + patch + "-pixel patch after resizing to " + w + "x" + h);
-            }
-            if (ch != h || cw != w) {
-                input = input.get(new NDIndex(":, :, :" + ch + ", :" + cw));
-            }
-            NDArray f = backbone.extract(input).get(layer);
-            int gh = (int) (ch / patch);
-            int gw = (int) (cw / patch);
-            Shape s = f.getShape();
-            NDArray tokens;
-            if (s.dimension() == 4) {
-                if (s.get(2) != gh || s.get(3) != gw) {
-                    throw new IllegalStateException("Backbone " + backbone.identity() + " returned a " + s.get(3) + "x"
-                            + s.get(2) + " grid for a " + cw + "x" + ch + " input with patch " + patch
-                            + "; was it traced at another size? Re-export it at --image-size " + Math.max(ch, cw));
-                }
-                tokens = f.transpose(0, 2, 3, 1);
-            } else if (s.dimension() == 3 && s.get(1) >= (long) gh * gw) {
-                // N x tokens x C with leading class/register tokens.
-                tokens = f.get(new NDIndex(":, " + (s.get(1) - (long) gh * gw) + ":, :"));
-            } else {
-                throw new IllegalStateException("Backbone " + backbone.identity() + " returned shape " + s
-                        + "; expected NCHW patch tokens or N x tokens x C with " + gh * gw + " patch tokens");
-            }
-            int dim = (int) tokens.getShape().get(tokens.getShape().dimension() - 1);
-            float[] flat = tokens.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-            int per = gh * gw * dim;
-            List<float[]> out = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                out.add(Arrays.copyOfRange(flat, i * per, (i + 1) * per));
-            }
-            return new Patches(out, gh, gw, dim);
+    /**
+     * Patch tokens of a pre-processed batch, its sides first cropped to multiples of the patch size; arrays
+     * stay in the input's manager.
+     *
+     * @param source the first image's source, named in the error for an image smaller than a patch
+     */
+    private Patches patches(NDArray input, String source) {
+        long h = input.getShape().get(2);
+        long w = input.getShape().get(3);
+        long ch = h - h % patch;
+        long cw = w - w % patch;
+        if (ch == 0 || cw == 0) {
+            throw new IllegalArgumentException("Image " + source + " is smaller than one "
+                    + patch + "-pixel patch after resizing to " + w + "x" + h);
         }
+        if (ch != h || cw != w) {
+            input = input.get(new NDIndex(":, :, :" + ch + ", :" + cw));
+        }
+        NDArray f = backbone.extract(input).get(layer);
+        int gh = (int) (ch / patch);
+        int gw = (int) (cw / patch);
+        Shape s = f.getShape();
+        NDArray tokens;
+        if (s.dimension() == 4) {
+            if (s.get(2) != gh || s.get(3) != gw) {
+                throw new IllegalStateException("Backbone " + backbone.identity() + " returned a " + s.get(3) + "x"
+                        + s.get(2) + " grid for a " + cw + "x" + ch + " input with patch " + patch
+                        + "; was it traced at another size? Re-export it at --image-size " + Math.max(ch, cw));
+            }
+            tokens = f.transpose(0, 2, 3, 1);
+        } else if (s.dimension() == 3 && s.get(1) >= (long) gh * gw) {
+            // N x tokens x C with leading class/register tokens.
+            tokens = f.get(new NDIndex(":, " + (s.get(1) - (long) gh * gw) + ":, :"));
+        } else {
+            throw new IllegalStateException("Backbone " + backbone.identity() + " returned shape " + s
+                    + "; expected NCHW patch tokens or N x tokens x C with " + gh * gw + " patch tokens");
+        }
+        int dim = (int) tokens.getShape().get(tokens.getShape().dimension() - 1);
+        float[] flat = tokens.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        int per = gh * gw * dim;
+        int n = (int) input.getShape().get(0);
+        List<float[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(Arrays.copyOfRange(flat, i * per, (i + 1) * per));
+        }
+        return new Patches(out, gh, gw, dim);
     }
 
     /** @return a copy of {@code rows x dim} values with every row scaled to unit L2 norm */
@@ -244,7 +269,7 @@ public final class AnomalyDinoDetector extends BaseDetector {
 
     /** Mean of the largest 1 % of the values ({@code floor(n / 100)} of them); the maximum below 100 values. */
     static float meanOfTopShare(float[] values) {
-        int k = (int) (values.length * AnomalyDinoConfig.TOP_SHARE);
+        int k = (int) (values.length * AnomalyDinoOptions.TOP_SHARE);
         float[] sorted = values.clone();
         Arrays.sort(sorted);
         if (k < 1) {
@@ -258,15 +283,16 @@ public final class AnomalyDinoDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        Patches p = patches(images);
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        List<ImageData> images = batch.images();
+        Patches p = patches(batch.tensor(), images.get(0).source());
         int n = p.height * p.width;
         float[] queries = new float[images.size() * n * p.dim];
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(normalizeRows(p.tokens.get(i), p.dim), 0, queries, i * n * p.dim, n * p.dim);
         }
         float[] dist = cosineDistances(Nd4jArrays.matrix(queries, 0, (long) images.size() * n, p.dim), bank);
-        int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());
+        int[] size = batch.networkSize();
         List<RawOutput> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             float[] d = Arrays.copyOfRange(dist, i * n, (i + 1) * n);
@@ -278,10 +304,8 @@ public final class AnomalyDinoDetector extends BaseDetector {
                     }
                 }
             }
-            float score = meanOfTopShare(d);
-            AnomalyMap map = new AnomalyMap(p.height, p.width, d).resize(size[0], size[1], false)
-                    .gaussianBlur(AnomalyDinoConfig.BLUR_SIGMA);
-            out.add(new RawOutput(score, map));
+            out.add(RawOutput.of(meanOfTopShare(d),
+                    new AnomalyMap(p.height, p.width, d).resize(size[0], size[1], false)));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -20,9 +21,9 @@ import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
-import dev.anomalysdk.memorybank.kernels.KMeans;
-import dev.anomalysdk.memorybank.kernels.Nd4jArrays;
-import dev.anomalysdk.memorybank.kernels.NearestNeighbors;
+import dev.anomalysdk.memorybank.components.KMeans;
+import dev.anomalysdk.memorybank.components.Nd4jArrays;
+import dev.anomalysdk.memorybank.components.NearestNeighbors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,8 +44,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * feature maps (dense, one forward pass per image instead of one per crop): each position's descriptor is
  * the chosen layers' features (deeper layers upsampled to the first one's grid and concatenated), averaged
  * over a {@code patch_size} neighbourhood, optionally L1-normalized as in the paper, optionally PCA-reduced.
- * The map is the per-position score, upsampled bilinearly and smoothed (Gaussian sigma 4); the image
- * score is the map's maximum.
+ * The map is the per-position score, upsampled bilinearly; the core smooths it with {@code map_sigma} (4) and
+ * takes its maximum as the image score.
  *
  * <p>k-means and the nearest-centroid search run on ND4J kernels ({@link KMeans}, {@link NearestNeighbors}).
  * Needs a pretrained backbone for real images; without one it warns and uses a random ResNet-18.
@@ -52,15 +53,31 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Thread safety: see {@link BaseDetector}.
  */
 public final class CnnDictionaryDetector extends BaseDetector {
-    private final CnnDictionaryConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "cnn_dictionary";
+    private final CnnDictionaryOptions cfg;
     private FeatureExtractor backbone;
     private INDArray dictionary;
     private INDArray pcaMean;
     private INDArray pcaBasis;
 
     CnnDictionaryDetector(Config config) {
-        super(CnnDictionaryProvider.NAME, config, Preprocessing.imagenet(config.get(CnnDictionaryConfig.IMAGE_SIZE), 0));
-        this.cfg = new CnnDictionaryConfig(config);
+        this(config, CnnDictionaryOptions.of(config));
+    }
+
+    private CnnDictionaryDetector(Config config, CnnDictionaryOptions options) {
+        super(NAME, config, Preprocessing.sized(options.imageSize(), 0, Preprocessing.IMAGENET_MEAN,
+                Preprocessing.IMAGENET_STD));
+        this.cfg = options;
+    }
+
+    /** Registers the CNN dictionary as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "CNN self-similarity dictionary (Napoletano et al. 2018): k-means dictionary of normal patch "
+                    + "features", CnnDictionaryOptions.PARAMS, CnnDictionaryDetector::new);
+        }
     }
 
     private FeatureExtractor openBackbone() {
@@ -79,15 +96,17 @@ public final class CnnDictionaryDetector extends BaseDetector {
         Backbones.warnIfUntrained(backbone, name());
         // Square resize keeps the whole image (no crop); channels and normalization are the backbone's.
         Preprocessing expected = backbone.expectedPreprocessing(cfg.imageSize(), 0);
-        setPreprocessing(new Preprocessing(expected.channels(), Preprocessing.ResizeMode.SQUARE, cfg.imageSize(), 0,
-                expected.mean(), expected.std()));
+        setPreprocessing(Preprocessing.sized(cfg.imageSize(), 0, expected.mean(), expected.std()));
         List<float[]> rows = new ArrayList<>();
         int dim = -1;
         int bs = inferenceBatchSize();
         for (int i = 0; i < train.size(); i += bs) {
             List<ImageData> batch = train.subList(i, Math.min(train.size(), i + bs)).stream()
                     .map(Sample::loadImage).toList();
-            Descriptors d = describeBatch(batch);
+            Descriptors d;
+            try (NDManager scope = manager().newSubManager(backbone.device())) {
+                d = descriptors(preprocessing().toTensor(batch, scope));
+            }
             dim = d.dim;
             rows.add(d.values);
             progress.update("extracting features", Math.min(train.size(), i + bs), train.size());
@@ -171,59 +190,55 @@ public final class CnnDictionaryDetector extends BaseDetector {
     /** Descriptors of a batch: {@code n*h*w x dim} row-major values, positions row-major per image. */
     private record Descriptors(float[] values, int n, int h, int w, int dim) { }
 
-    private Descriptors describeBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(backbone.device())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            Map<String, NDArray> features = backbone.extract(input);
-            List<NDArray> parts = new ArrayList<>();
-            long h = -1;
-            long w = -1;
-            for (String layer : cfg.layers()) {
-                NDArray f = features.get(layer);
-                if (f == null) {
-                    throw new IllegalArgumentException("Backbone " + backbone.identity() + " has no layer '" + layer
-                            + "'; it provides " + backbone.layers());
-                }
-                if (h < 0) {
-                    h = f.getShape().get(2);
-                    w = f.getShape().get(3);
-                } else if (f.getShape().get(2) != h || f.getShape().get(3) != w) {
-                    f = f.getNDArrayInternal().interpolation(new long[] {h, w}, BILINEAR, false);
-                }
-                parts.add(f);
+    /** Descriptors of a pre-processed batch; intermediate arrays stay in the input's manager. */
+    private Descriptors descriptors(NDArray input) {
+        Map<String, NDArray> features = backbone.extract(input);
+        List<NDArray> parts = new ArrayList<>();
+        long h = -1;
+        long w = -1;
+        for (String layer : cfg.layers()) {
+            NDArray f = features.get(layer);
+            if (f == null) {
+                throw new IllegalArgumentException("Backbone " + backbone.identity() + " has no layer '" + layer
+                        + "'; it provides " + backbone.layers());
             }
-            NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new ai.djl.ndarray.NDList(parts), 1);
-            int p = cfg.patchSize();
-            if (p > 1) {
-                x = x.getNDArrayInternal().avgPool(new Shape(p, p), new Shape(1, 1), new Shape(p / 2, p / 2),
-                        false, false);
+            if (h < 0) {
+                h = f.getShape().get(2);
+                w = f.getShape().get(3);
+            } else if (f.getShape().get(2) != h || f.getShape().get(3) != w) {
+                f = f.getNDArrayInternal().interpolation(new long[] {h, w}, BILINEAR, false);
             }
-            x = x.transpose(0, 2, 3, 1);
-            if (cfg.l1Normalize()) {
-                x = x.div(x.abs().sum(new int[] {3}, true).add(1e-12f));
-            }
-            Shape s = x.getShape();
-            float[] values = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-            return new Descriptors(values, (int) s.get(0), (int) s.get(1), (int) s.get(2), (int) s.get(3));
+            parts.add(f);
         }
+        NDArray x = parts.size() == 1 ? parts.get(0) : NDArrays.concat(new ai.djl.ndarray.NDList(parts), 1);
+        int p = cfg.patchSize();
+        if (p > 1) {
+            x = x.getNDArrayInternal().avgPool(new Shape(p, p), new Shape(1, 1), new Shape(p / 2, p / 2),
+                    false, false);
+        }
+        x = x.transpose(0, 2, 3, 1);
+        if (cfg.l1Normalize()) {
+            x = x.div(x.abs().sum(new int[] {3}, true).add(1e-12f));
+        }
+        Shape s = x.getShape();
+        float[] values = x.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        return new Descriptors(values, (int) s.get(0), (int) s.get(1), (int) s.get(2), (int) s.get(3));
     }
 
     /** PyTorch's bilinear interpolation mode code in DJL's {@code interpolation}. */
     private static final int BILINEAR = 1;
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        Descriptors d = describeBatch(images);
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        Descriptors d = descriptors(batch.tensor());
         INDArray q = project(Nd4jArrays.matrix(d.values, 0, (long) d.n * d.h * d.w, d.dim));
         float[] dist = distanceToDictionary(q);
         int plane = d.h * d.w;
-        int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());
-        List<RawOutput> out = new ArrayList<>(images.size());
+        int[] size = batch.networkSize();
+        List<RawOutput> out = new ArrayList<>(d.n);
         for (int i = 0; i < d.n; i++) {
             float[] v = Arrays.copyOfRange(dist, i * plane, (i + 1) * plane);
-            AnomalyMap map = new AnomalyMap(d.h, d.w, v).resize(size[0], size[1], false)
-                    .gaussianBlur(CnnDictionaryConfig.BLUR_SIGMA);
-            out.add(new RawOutput(map.max(), map));
+            out.add(RawOutput.mapMax(new AnomalyMap(d.h, d.w, v).resize(size[0], size[1], false)));
         }
         return out;
     }

@@ -1,11 +1,13 @@
 package dev.anomalysdk.memorybank.patchcore;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -17,10 +19,10 @@ import dev.anomalysdk.core.features.FeatureExtractor;
 import dev.anomalysdk.core.persist.ModelReader;
 import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
-import dev.anomalysdk.memorybank.kernels.CoresetSampler;
-import dev.anomalysdk.memorybank.kernels.KernelBackend;
-import dev.anomalysdk.memorybank.kernels.KnnSearch;
-import dev.anomalysdk.memorybank.kernels.PatchMatrix;
+import dev.anomalysdk.memorybank.components.CoresetSampler;
+import dev.anomalysdk.memorybank.components.KernelBackend;
+import dev.anomalysdk.memorybank.components.KnnSearch;
+import dev.anomalysdk.memorybank.components.PatchMatrix;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -42,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>Predict: each test patch's score is its squared Euclidean distance to the nearest bank patch (exact
  * k-NN, {@link KnnSearch}); the image score is the largest patch score (or, with
  * {@code image_score=reweighted}, the paper's re-weighting of it, which the official code omits); the map is
- * the patch scores bilinearly upsampled (align_corners=False) to the network input and smoothed with a
- * Gaussian of sigma 4. Scores are in squared feature units, as in the official code.
+ * the patch scores bilinearly upsampled (align_corners=False) to the network input; the core smooths it with
+ * {@code map_sigma} (official: 4). Scores are in squared feature units, as in the official code.
  *
  * <p>Needs a pretrained backbone on real images: export one with {@code tools/export_backbone.py}. Without
  * one it warns and uses a random WideResNet-50-2.
@@ -52,10 +54,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PatchCoreDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(PatchCoreDetector.class);
+    /** The registered name. */
+    public static final String NAME = "patchcore";
     private static final String BACKBONE_PREFIX = "backbone_";
     private static final String BANK = "memory_bank";
 
-    private final PatchCoreConfig cfg;
+    private final PatchCoreOptions cfg;
     private final PatchEmbedding embedding;
     private FeatureExtractor backbone;
     private PatchMatrix bank;
@@ -64,13 +68,23 @@ public final class PatchCoreDetector extends BaseDetector {
     private double coresetSeconds;
 
     PatchCoreDetector(Config config) {
-        this(config, new PatchCoreConfig(config));
+        this(config, PatchCoreOptions.of(config));
     }
 
-    private PatchCoreDetector(Config config, PatchCoreConfig cfg) {
-        super(PatchCoreProvider.NAME, config, Preprocessing.imagenet(cfg.resize(), cfg.imageSize()));
-        this.cfg = cfg;
-        this.embedding = cfg.embedding();
+    private PatchCoreDetector(Config config, PatchCoreOptions options) {
+        super(NAME, config, Preprocessing.sized(options.imageSize(), options.cropSize(), Preprocessing.IMAGENET_MEAN,
+                Preprocessing.IMAGENET_STD));
+        this.cfg = options;
+        this.embedding = options.embedding();
+    }
+
+    /** Registers PatchCore as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "PatchCore (Roth et al., CVPR 2022): coreset memory bank of locally aggregated patch "
+                    + "features, nearest-neighbour distance", PatchCoreOptions.PARAMS, PatchCoreDetector::new);
+        }
     }
 
     /** @return rows in the memory bank (after coreset selection) */
@@ -94,14 +108,18 @@ public final class PatchCoreDetector extends BaseDetector {
         closeState();
         backbone = openBackbone(cfg.backbone(), cfg.layers(), cfg.device());
         Backbones.warnIfUntrained(backbone, name());
-        setPreprocessing(backbone.expectedPreprocessing(cfg.resize(), cfg.imageSize()));
+        Preprocessing expected = backbone.expectedPreprocessing(cfg.imageSize(), cfg.cropSize());
+        setPreprocessing(Preprocessing.sized(cfg.imageSize(), cfg.cropSize(), expected.mean(), expected.std()));
         PatchMatrix features = null;
         try {
             int bs = inferenceBatchSize();
             for (int i = 0; i < train.size(); i += bs) {
                 List<ImageData> batch = train.subList(i, Math.min(train.size(), i + bs)).stream()
                         .map(Sample::loadImage).toList();
-                PatchEmbedding.Patches p = embed(batch);
+                PatchEmbedding.Patches p;
+                try (NDManager scope = manager().newSubManager(backbone.device())) {
+                    p = embed(preprocessing().toTensor(batch, scope));
+                }
                 if (features == null) {
                     features = newFeatureStore((long) train.size() * p.perImage(), p.dim());
                 }
@@ -113,7 +131,7 @@ public final class PatchCoreDetector extends BaseDetector {
             long t0 = System.nanoTime();
             if (cfg.coresetFraction() < 1) {
                 CoresetSampler.Options o = new CoresetSampler.Options(cfg.coresetFraction(), cfg.coresetProjectionDim(),
-                        cfg.coresetStartingPoints(), cfg.seed(), cfg.threads());
+                        cfg.coresetStartingPoints(), cfg.seed(), cfg.coresetThreads());
                 int[] chosen = CoresetSampler.select(features, o, kb, backbone.device(), progress);
                 bank = features.select(chosen, cfg.bankPrecision());
             } else if (!features.isMapped() && features.precision() == cfg.bankPrecision()) {
@@ -163,22 +181,22 @@ public final class PatchCoreDetector extends BaseDetector {
         }
     }
 
-    /** Patch features of a batch; every array lives in a per-batch sub-manager, closed before returning. */
-    private PatchEmbedding.Patches embed(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(backbone.device())) {
-            return embedding.embed(backbone.extract(preprocessing().toTensor(images, scope)));
-        }
+    /** Patch features of a pre-processed batch; the backbone's outputs stay in the input's manager. */
+    private PatchEmbedding.Patches embed(NDArray input) {
+        return embedding.embed(backbone.extract(input));
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+    protected List<RawOutput> scoreBatch(Batch batch) {
         requireBank();
-        PatchEmbedding.Patches p = embed(images);
-        int[] size = preprocessing().outputSize(images.get(0).height(), images.get(0).width());
-        return score(p, size[0], size[1]);
+        int[] size = batch.networkSize();
+        return score(embed(batch.tensor()), size[0], size[1]);
     }
 
-    /** Scores patch features: maps at {@code height x width} (the network input). */
+    /**
+     * Scores patch features: the image score from the unsmoothed patch scores, raw maps at {@code height x
+     * width} (the network input) for the core to smooth.
+     */
     List<RawOutput> score(PatchEmbedding.Patches p, int height, int width) {
         int per = p.perImage();
         KnnSearch.Result nn = search.search(p.values(), p.images() * per, 1);
@@ -193,20 +211,27 @@ public final class PatchCoreDetector extends BaseDetector {
                 }
             }
             float imageScore = s[star];
-            if (cfg.imageScore() == PatchCoreConfig.ImageScore.REWEIGHTED) {
+            if (cfg.imageScore() == PatchCoreOptions.ImageScore.REWEIGHTED) {
                 imageScore = reweight(p.values(), (i * per + star) * p.dim(), p.dim(), nn.index(i * per + star, 0),
                         imageScore);
             }
-            AnomalyMap map = anomalyMap(s, p.gridHeight(), p.gridWidth(), height, width, cfg.blurSigma());
-            out.add(new RawOutput(imageScore, map));
+            out.add(RawOutput.of(imageScore, rawMap(s, p.gridHeight(), p.gridWidth(), height, width)));
         }
         return out;
     }
 
-    /** Patch scores on the grid, bilinearly upsampled (align_corners=False), then Gaussian-smoothed. */
+    /** Patch scores on the grid, bilinearly upsampled (align_corners=False): the raw map. */
+    static AnomalyMap rawMap(float[] patchScores, int gridHeight, int gridWidth, int height, int width) {
+        return new AnomalyMap(gridHeight, gridWidth, patchScores).resize(height, width, false);
+    }
+
+    /**
+     * The map at network resolution as the pipeline delivers it with {@code map_sigma = sigma}: the raw map
+     * Gaussian-smoothed by the core's post-processing. The parity tests compare it with the official maps.
+     */
     static AnomalyMap anomalyMap(float[] patchScores, int gridHeight, int gridWidth, int height, int width,
             double sigma) {
-        AnomalyMap map = new AnomalyMap(gridHeight, gridWidth, patchScores).resize(height, width, false);
+        AnomalyMap map = rawMap(patchScores, gridHeight, gridWidth, height, width);
         return sigma > 0 ? map.gaussianBlur(sigma) : map;
     }
 

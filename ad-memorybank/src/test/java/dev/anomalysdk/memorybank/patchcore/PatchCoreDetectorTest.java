@@ -32,8 +32,8 @@ class PatchCoreDetectorTest {
      * synthetic defects better than layer2+layer3; 256-dimensional features suffice for 16- and 32-channel
      * layers; 96 px inputs give a 24 x 24 patch grid.
      */
-    static final Map<String, String> SMALL = Map.of("backbone", "resnet18:width=16", "resize", "96",
-            "image_size", "96", "layers", "layer1,layer2", "pretrain_embed_dimension", "256",
+    static final Map<String, String> SMALL = Map.of("backbone", "resnet18:width=16", "image_size", "96",
+            "crop_size", "96", "layers", "layer1,layer2", "pretrain_embed_dimension", "256",
             "target_embed_dimension", "256", "coreset_fraction", "0.1", "seed", "3");
 
     @TempDir
@@ -136,7 +136,7 @@ class PatchCoreDetectorTest {
             assertTrue(r.anomalous().isPresent() && r.mask().isPresent());
         }
         IllegalArgumentException crop = assertThrows(IllegalArgumentException.class,
-                () -> Detectors.create("patchcore", Map.of("resize", "200", "image_size", "224")));
+                () -> Detectors.create("patchcore", Map.of("image_size", "200", "crop_size", "224")));
         assertTrue(crop.getMessage().contains("image_size") && crop.getMessage().contains("224"), crop.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Detectors.create("patchcore", Map.of("patch_size", "4")));
         assertThrows(IllegalArgumentException.class, () -> Detectors.create("patchcore", Map.of("kernels", "cuda")));
@@ -153,8 +153,8 @@ class PatchCoreDetectorTest {
             Map<String, String> c = d.config().asStrings();
             assertEquals("wide_resnet50_2", c.get("backbone"));
             assertEquals("layer2,layer3", c.get("layers"));
-            assertEquals("256", c.get("resize"));
-            assertEquals("224", c.get("image_size"));
+            assertEquals("256", c.get("image_size"));
+            assertEquals("224", c.get("crop_size"));
             assertEquals("3", c.get("patch_size"));
             assertEquals("1024", c.get("pretrain_embed_dimension"));
             assertEquals("1024", c.get("target_embed_dimension"));
@@ -162,7 +162,7 @@ class PatchCoreDetectorTest {
             assertEquals("128", c.get("coreset_projection_dim"));
             assertEquals("10", c.get("coreset_starting_points"));
             assertEquals("max", c.get("image_score").toLowerCase());
-            assertEquals(4.0, Double.parseDouble(c.get("blur_sigma")));
+            assertEquals(4.0, Double.parseDouble(c.get("map_sigma")));
             assertEquals(256, d.preprocessing().resize());
             assertEquals(224, d.preprocessing().cropSize());
         }

@@ -1,4 +1,4 @@
-package dev.anomalysdk.memorybank.kernels;
+package dev.anomalysdk.memorybank.components;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;

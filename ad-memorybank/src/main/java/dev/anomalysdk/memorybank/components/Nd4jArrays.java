@@ -1,4 +1,4 @@
-package dev.anomalysdk.memorybank.kernels;
+package dev.anomalysdk.memorybank.components;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

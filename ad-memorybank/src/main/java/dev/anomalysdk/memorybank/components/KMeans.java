@@ -1,4 +1,4 @@
-package dev.anomalysdk.memorybank.kernels;
+package dev.anomalysdk.memorybank.components;
 
 import dev.anomalysdk.core.ProgressListener;
 import java.util.Random;

@@ -1,4 +1,4 @@
-package dev.anomalysdk.memorybank.kernels;
+package dev.anomalysdk.memorybank.components;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

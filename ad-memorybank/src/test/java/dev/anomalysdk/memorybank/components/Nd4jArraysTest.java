@@ -1,4 +1,4 @@
-package dev.anomalysdk.memorybank.kernels;
+package dev.anomalysdk.memorybank.components;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
