@@ -64,6 +64,8 @@ public abstract class DetectorContract {
     /** Predictions in the memory check: enough that a per-call leak shows as a difference of dozens. */
     private static final int REPEATED_PREDICTIONS = 50;
     private static final int THREADS = 4;
+    /** Images each thread scores in the concurrency check. */
+    private static final int CONCURRENT_IMAGES = 4;
 
     /** The checks, named as in {@code contract.skip.<detector>.<check>}. */
     public enum Check {
@@ -113,10 +115,27 @@ public abstract class DetectorContract {
         List<DynamicNode> nodes = new ArrayList<>();
         nodes.add(DynamicTest.dynamicTest("detectors are registered from " + detectorPackage(),
                 () -> assertTrue(!names.isEmpty(), "no detector of " + detectorPackage() + " in " + Detectors.names())));
+        nodes.add(DynamicTest.dynamicTest(SETTINGS + " names registered detectors and known checks",
+                () -> checkSettingsKeys(settings, names)));
         for (String name : names) {
             nodes.add(DynamicContainer.dynamicContainer(name, new Run(name, settings).checks()));
         }
         return nodes.stream();
+    }
+
+    /** A misspelt detector or check in the settings would silently test nothing or skip nothing. */
+    private static void checkSettingsKeys(Properties settings, List<String> names) {
+        List<String> checks = Arrays.stream(Check.values()).map(Enum::name).toList();
+        for (String key : settings.stringPropertyNames()) {
+            String rest = key.startsWith(SKIP) ? key.substring(SKIP.length()) : key;
+            int dot = rest.indexOf('.');
+            String detector = dot < 0 ? rest : rest.substring(0, dot);
+            assertTrue(names.contains(detector), "'" + key + "' in " + SETTINGS + " names no detector registered here "
+                    + names);
+            if (key.startsWith(SKIP)) {
+                assertTrue(checks.contains(rest.substring(dot + 1)), "'" + key + "' names no check of " + checks);
+            }
+        }
     }
 
     private Properties loadSettings() throws IOException {
@@ -306,7 +325,7 @@ public abstract class DetectorContract {
         }
 
         private void noLeak() {
-            List<ImageData> images = List.of(probes.get(0), noise(3, 40, 72, 8), noise(1, 64, 64, 9));
+            List<ImageData> images = List.of(probes.get(0), noise(1, 40, 72, 8));
             detector.predict(images); // first call may build caches that live with the detector
             int live = liveArrays();
             try (NDManager m = NDManager.newBaseManager()) {
@@ -320,6 +339,7 @@ public abstract class DetectorContract {
         }
 
         private void concurrency() throws Exception {
+            List<ImageData> probes = this.probes.subList(0, CONCURRENT_IMAGES);
             List<AnomalyResult> sequential = new ArrayList<>();
             for (ImageData image : probes) {
                 sequential.add(detector.predict(image));
