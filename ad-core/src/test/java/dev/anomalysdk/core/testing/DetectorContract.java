@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.anomalysdk.core.AnomalyResult;
 import dev.anomalysdk.core.Detector;
 import dev.anomalysdk.core.Detectors;
@@ -17,7 +18,11 @@ import dev.anomalysdk.core.data.DatasetSplit;
 import dev.anomalysdk.core.data.ImageFiles;
 import dev.anomalysdk.core.data.Sample;
 import dev.anomalysdk.core.data.SyntheticDataset;
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,6 +50,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The contract every registered detector passes, written against the public API only ({@link Detectors},
@@ -67,7 +74,7 @@ public abstract class DetectorContract {
     /** Images each thread scores in the concurrency check. */
     private static final int CONCURRENT_IMAGES = 4;
 
-    /** The checks, named as in {@code contract.skip.<detector>.<check>}. */
+    /** The checks, spelt as in the settings keys {@code contract.skip.<detector>.<check>}. */
     public enum Check {
         /** Unknown keys and unfitted use are rejected with the documented exceptions. */
         bad_config,
@@ -206,8 +213,8 @@ public abstract class DetectorContract {
         private DynamicTest check(Check check, Executable body) {
             String reason = properties.getProperty(SKIP + name + "." + check.name());
             return DynamicTest.dynamicTest(check.name(), () -> {
-                if (reason != null && check == Check.closed && detector != null) {
-                    detector.close(); // the last check: release the detector even when the check is disabled
+                if (check == Check.closed && detector != null && (reason != null || !detector.isFitted())) {
+                    detector.close(); // the last check: release the detector even when the check cannot run
                 }
                 Assumptions.assumeTrue(reason == null, () -> "disabled in " + SETTINGS + ": " + reason);
                 if (check != Check.bad_config && check != Check.bad_input && check != Check.fit) {
@@ -216,7 +223,7 @@ public abstract class DetectorContract {
                 try {
                     body.execute();
                 } catch (AssertionError | RuntimeException e) {
-                    if (e instanceof org.opentest4j.TestAbortedException) {
+                    if (e instanceof TestAbortedException) {
                         throw e;
                     }
                     // Surefire reports dynamic tests by index: say which detector and check failed.
@@ -300,21 +307,21 @@ public abstract class DetectorContract {
             int w = 48;
             int h = 40;
             int[][] rgb = new int[3][w * h];
-            java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+            SplittableRandom rng = new SplittableRandom(7);
             for (int c = 0; c < 3; c++) {
                 for (int i = 0; i < w * h; i++) {
                     rgb[c][i] = rng.nextInt(256);
                 }
             }
             int[] gray = rgb[1];
-            ImageData colour8 = write(dir.resolve("rgb8.png"), BufferedImage.TYPE_3BYTE_BGR, rgb, 1);
-            ImageData rgba8 = write(dir.resolve("rgba8.png"), BufferedImage.TYPE_4BYTE_ABGR, rgb, 1);
-            ImageData colour16 = write16Rgb(dir.resolve("rgb16.png"), rgb);
-            ImageData grayAsRgb = write(dir.resolve("gray-as-rgb.png"), BufferedImage.TYPE_3BYTE_BGR,
+            ImageData colour8 = write(dir.resolve("rgb8.png"), BufferedImage.TYPE_3BYTE_BGR, w, rgb, 1);
+            ImageData rgba8 = write(dir.resolve("rgba8.png"), BufferedImage.TYPE_4BYTE_ABGR, w, rgb, 1);
+            ImageData colour16 = write16Rgb(dir.resolve("rgb16.png"), w, rgb);
+            ImageData grayAsRgb = write(dir.resolve("gray-as-rgb.png"), BufferedImage.TYPE_3BYTE_BGR, w,
                     new int[][] {gray, gray, gray}, 1);
-            ImageData gray8 = write(dir.resolve("gray8.png"), BufferedImage.TYPE_BYTE_GRAY, new int[][] {gray}, 1);
-            ImageData gray16 = write(dir.resolve("gray16.png"), BufferedImage.TYPE_USHORT_GRAY, new int[][] {gray},
-                    257);
+            ImageData gray8 = write(dir.resolve("gray8.png"), BufferedImage.TYPE_BYTE_GRAY, w, new int[][] {gray}, 1);
+            ImageData gray16 = write(dir.resolve("gray16.png"), BufferedImage.TYPE_USHORT_GRAY, w,
+                    new int[][] {gray}, 257);
             assertEquals(3, rgba8.channels(), "RGBA reads as RGB");
             assertEquals(1, gray16.channels(), "16-bit gray reads as gray");
             List<AnomalyResult> r = detector.predict(List.of(colour8, rgba8, colour16, grayAsRgb, gray8, gray16));
@@ -329,7 +336,7 @@ public abstract class DetectorContract {
             detector.predict(images); // first call may build caches that live with the detector
             int live = liveArrays();
             try (NDManager m = NDManager.newBaseManager()) {
-                m.zeros(new ai.djl.ndarray.types.Shape(2));
+                m.zeros(new Shape(2));
                 assertEquals(live + 1, liveArrays(), "the count sees every manager's arrays");
             }
             for (int i = 0; i < REPEATED_PREDICTIONS; i++) {
@@ -415,7 +422,7 @@ public abstract class DetectorContract {
     }
 
     static ImageData noise(int channels, int h, int w, long seed) {
-        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        SplittableRandom rng = new SplittableRandom(seed);
         float[] px = new float[channels * h * w];
         for (int i = 0; i < px.length; i++) {
             px[i] = (float) rng.nextDouble();
@@ -424,8 +431,7 @@ public abstract class DetectorContract {
     }
 
     /** Writes 8-bit bands (times {@code scale}, for 16-bit types) as a PNG and reads it back as users' files are. */
-    static ImageData write(Path file, int type, int[][] bands, int scale) throws IOException {
-        int w = 48;
+    static ImageData write(Path file, int type, int w, int[][] bands, int scale) throws IOException {
         int h = bands[0].length / w;
         BufferedImage img = new BufferedImage(w, h, type);
         WritableRaster raster = img.getRaster();
@@ -442,12 +448,11 @@ public abstract class DetectorContract {
     }
 
     /** A 16-bit-per-channel RGB PNG (48 bits per pixel) holding {@code 257 * v}, i.e. exactly v / 255. */
-    static ImageData write16Rgb(Path file, int[][] rgb) throws IOException {
-        int w = 48;
+    static ImageData write16Rgb(Path file, int w, int[][] rgb) throws IOException {
         int h = rgb[0].length / w;
-        var cs = java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB);
-        var cm = new java.awt.image.ComponentColorModel(cs, false, false, java.awt.Transparency.OPAQUE,
-                java.awt.image.DataBuffer.TYPE_USHORT);
+        var cs = ColorSpace.getInstance(ColorSpace.CS_sRGB);
+        var cm = new ComponentColorModel(cs, false, false, Transparency.OPAQUE,
+                DataBuffer.TYPE_USHORT);
         WritableRaster raster = cm.createCompatibleWritableRaster(w, h);
         for (int b = 0; b < 3; b++) {
             raster.setSamples(0, 0, w, h, b, scaled(rgb[b], 257));
