@@ -216,7 +216,8 @@ public abstract class DetectorContract {
                 if (check == Check.closed && detector != null && (reason != null || !detector.isFitted())) {
                     detector.close(); // the last check: release the detector even when the check cannot run
                 }
-                Assumptions.assumeTrue(reason == null, () -> "disabled in " + SETTINGS + ": " + reason);
+                Assumptions.assumeTrue(reason == null,
+                        () -> name + " " + check + " disabled in " + SETTINGS + ": " + reason);
                 if (check != Check.bad_config && check != Check.bad_input && check != Check.fit) {
                     Assumptions.assumeTrue(detector != null && detector.isFitted(), "fit failed or is disabled");
                 }
