@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.anomalysdk.core.AnomalyResult;
 import dev.anomalysdk.core.Detector;
 import dev.anomalysdk.core.Detectors;
@@ -43,6 +44,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
@@ -99,6 +101,7 @@ public abstract class DetectorContract {
     @TempDir
     static Path tmp;
     static DatasetSplit split;
+    private static int previousThreads;
 
     /** @return the package whose registered detectors this module checks, e.g. {@code dev.anomalysdk.memorybank} */
     protected abstract String detectorPackage();
@@ -107,10 +110,17 @@ public abstract class DetectorContract {
     static void data() throws IOException {
         // The application sets process-wide threading; this test is the application. One intra-op thread keeps
         // a shared 2-core machine responsive.
+        previousThreads = JniUtils.getNumThreads();
         DjlEnvironment.setThreads(1);
         SyntheticDataset.builder(tmp.resolve("data")).categories(SyntheticDataset.TEXTURE).imageSize(64)
                 .trainCount(10).testGoodCount(2).anomalousPerDefect(1).seed(11).build().generate();
         split = DatasetReaders.byName("mvtec").read(tmp.resolve("data"), SyntheticDataset.TEXTURE);
+    }
+
+    /** Gives the JVM's later test classes the thread count they had. */
+    @AfterAll
+    static void restoreThreads() {
+        DjlEnvironment.setThreads(previousThreads);
     }
 
     @TestFactory
