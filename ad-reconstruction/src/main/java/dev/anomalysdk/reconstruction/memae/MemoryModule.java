@@ -50,7 +50,12 @@ final class MemoryModule extends AbstractBlock {
         NDArray m = store.getValue(memory, z.getDevice(), training);
         NDArray q = z.transpose(0, 2, 3, 1).reshape(-1, dim);
         NDArray qn = q.div(q.norm(new int[] {1}, true).add(EPS));
-        NDArray mn = m.div(m.norm(new int[] {1}, true).add(EPS));
+        // Results of operations on the parameter belong to the parameter's long-lived manager: move them to the
+        // call's scope, or every prediction leaves them behind.
+        NDArray norms = m.norm(new int[] {1}, true);
+        norms.attach(z.getManager());
+        NDArray mn = m.div(norms.add(EPS));
+        mn.attach(z.getManager());
         NDArray w = qn.matMul(mn.transpose()).softmax(1);
         if (shrink > 0) {
             NDArray shifted = w.sub(shrink);
