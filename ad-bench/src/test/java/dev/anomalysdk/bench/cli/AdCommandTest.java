@@ -33,7 +33,7 @@ class AdCommandTest {
         "--set", "dictionary_size=32", "--set", "layers=layer1,layer2", "--set", "l1_normalize=false"};
     /** A tiny nsa network and schedule for the demo (its default detector): seconds per category. */
     static final String[] SMALL_NSA = {"--set", "widths=8,16", "--set", "stem_stride=2", "--set", "crop_size=32",
-        "--set", "epochs=3", "--set", "validation_images=2", "--set", "validation_crops=4", "--set", "threads=1"};
+        "--set", "epochs=3", "--set", "validation_images=2", "--set", "validation_crops=4", "--threads", "1"};
 
     @TempDir
     static Path tmp;

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -88,7 +89,10 @@ public final class DsrDetector extends BaseDetector {
     /** The training stages in order. */
     static final List<String> STAGES = List.of("vq", "restoration", "upsampling");
 
-    private final DsrConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "dsr";
+
+    private final DsrOptions cfg;
     private Model model;
     private DsrNetwork network;
     private String vqSource;
@@ -100,8 +104,21 @@ public final class DsrDetector extends BaseDetector {
     private String fingerprint;
 
     DsrDetector(Config config) {
-        super(DsrProvider.NAME, config, Preprocessing.unnormalized(3, config.get(DsrConfig.IMAGE_SIZE)));
-        this.cfg = new DsrConfig(config);
+        this(config, DsrOptions.of(config));
+    }
+
+    private DsrDetector(Config config, DsrOptions options) {
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers DSR as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "DSR (Zavrtanik et al. 2022): dual-subspace re-projection on a two-codebook VQ model, trained "
+                    + "on anomalies made in the quantized feature space", DsrOptions.PARAMS, DsrDetector::new);
+        }
     }
 
     private Device device() {
@@ -488,24 +505,23 @@ public final class DsrDetector extends BaseDetector {
         return new int[] {manager().getManagedArrays().size(), model.getNDManager().getManagedArrays().size()};
     }
 
+    /** The refined mask is the map (not smoothed); the score is the pooled maximum of the coarse mask. */
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        try (NDManager scope = manager().newSubManager(device())) {
-            NDArray input = preprocessing().toTensor(images, scope);
-            NDList out = network.forward(new ParameterStore(scope, false), new NDList(input), false);
-            NDArray detected = out.get(0).softmax(1);
-            NDArray refined = out.get(1).softmax(1);
-            int n = images.size();
-            int h = (int) input.getShape().get(2);
-            int w = (int) input.getShape().get(3);
-            List<RawOutput> results = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                AnomalyMap coarse = new AnomalyMap(h, w, NetworkDetector.plane(detected, i, 1));
-                results.add(new RawOutput(coarse.averagePool(cfg.scorePool()).max(),
-                        new AnomalyMap(h, w, NetworkDetector.plane(refined, i, 1))));
-            }
-            return results;
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        NDArray input = batch.tensor().toDevice(device(), false);
+        NDList out = network.forward(new ParameterStore(batch.manager(), false), new NDList(input), false);
+        NDArray detected = out.get(0).softmax(1);
+        NDArray refined = out.get(1).softmax(1);
+        int n = batch.images().size();
+        int h = (int) input.getShape().get(2);
+        int w = (int) input.getShape().get(3);
+        List<RawOutput> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            AnomalyMap coarse = new AnomalyMap(h, w, NetworkDetector.plane(detected, i, 1));
+            results.add(RawOutput.of(coarse.averagePool(cfg.scorePool()).max(),
+                    new AnomalyMap(h, w, NetworkDetector.plane(refined, i, 1))));
         }
+        return results;
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
 import dev.anomalysdk.core.ProgressListener;
@@ -15,6 +16,7 @@ import dev.anomalysdk.core.persist.ModelWriter;
 import dev.anomalysdk.core.persist.Npy;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +38,7 @@ import java.util.stream.IntStream;
  * training images' features in a {@code (2 window + 1)^2} neighbourhood of positions (or over all positions
  * with {@code window = -1}, for textures), with shrinkage {@code (1 - s) C + s tr(C)/d I}. A position's
  * anomaly is its Mahalanobis distance, z-scored by the training distances of its stage; the map is the mean of
- * the stages' maps upsampled bilinearly to the input size and smoothed with a Gaussian ({@code map_sigma});
+ * the stages' maps upsampled bilinearly to the input size, smoothed with a Gaussian ({@code map_sigma}) by the core;
  * the image score is the map's maximum.
  *
  * <p>Fitting is a pass of PCA and a pass of moment accumulation over the training images: seconds. Plain Java
@@ -46,12 +48,28 @@ import java.util.stream.IntStream;
  * <p>Thread safety: see {@link BaseDetector}.
  */
 public final class FilterBankDetector extends BaseDetector {
-    private final FilterBankConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "filter_bank";
+    private final FilterBankOptions cfg;
     private final List<Stage> stages = new ArrayList<>();
 
     FilterBankDetector(Config config) {
-        super(FilterBankProvider.NAME, config, Preprocessing.unnormalized(3, config.get(FilterBankConfig.IMAGE_SIZE)));
-        this.cfg = new FilterBankConfig(config);
+        this(config, FilterBankOptions.of(config));
+    }
+
+    private FilterBankDetector(Config config, FilterBankOptions options) {
+        // Three channels until fitting finds gray training images.
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers the filter bank as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "Training-free floor after AnomalyHop: cascaded PCA filter banks learned from normal patches "
+                    + "and per-position Gaussians; fits in seconds", FilterBankOptions.PARAMS, FilterBankDetector::new);
+        }
     }
 
     /** One stage's filters and Gaussians. */
@@ -99,28 +117,28 @@ public final class FilterBankDetector extends BaseDetector {
         }
         stages.clear();
         Random random = new Random(cfg.seed());
-        int[] kernels = cfg.kernels();
-        int[] components = cfg.components();
-        for (int s = 0; s < kernels.length; s++) {
+        List<Integer> kernels = cfg.kernels();
+        List<Integer> components = cfg.components();
+        for (int s = 0; s < kernels.size(); s++) {
             Features first = inputs.get(0);
             Stage st = new Stage();
-            st.kernel = kernels[s];
+            st.kernel = kernels.get(s);
             st.inChannels = first.channels();
             st.height = first.height();
             st.width = first.width();
-            st.outChannels = Math.min(components[s], st.dim() - 1) + 1;
+            st.outChannels = Math.min(components.get(s), st.dim() - 1) + 1;
             learnFilters(st, inputs, random);
             List<Features> responses = inputs.parallelStream().map(f -> respond(st, f)).toList();
             learnGaussians(st, responses);
             stages.add(st);
             List<Features> next = new ArrayList<>();
-            if (s + 1 < kernels.length) {
+            if (s + 1 < kernels.size()) {
                 for (Features r : responses) {
                     next.add(maxPool(r));
                 }
             }
             inputs = next;
-            progress.update("filter-bank stages", s + 1, kernels.length);
+            progress.update("filter-bank stages", s + 1, kernels.size());
         }
         // z-score each stage's distances by their distribution on the training images.
         int k = stages.size();
@@ -436,10 +454,13 @@ public final class FilterBankDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+    protected List<RawOutput> scoreBatch(Batch batch) {
         int size = cfg.imageSize();
-        return images.parallelStream().map(img -> {
-            List<float[]> dist = stageDistances(preprocessing().apply(img), preprocessing().channels());
+        int channels = preprocessing().channels();
+        int per = channels * size * size;
+        float[] input = batch.tensor().toFloatArray();
+        return IntStream.range(0, batch.images().size()).parallel().mapToObj(b -> {
+            List<float[]> dist = stageDistances(Arrays.copyOfRange(input, b * per, (b + 1) * per), channels);
             float[] sum = new float[size * size];
             for (int s = 0; s < stages.size(); s++) {
                 Stage st = stages.get(s);
@@ -452,11 +473,7 @@ public final class FilterBankDetector extends BaseDetector {
                     sum[i] += up[i] / stages.size();
                 }
             }
-            AnomalyMap map = new AnomalyMap(size, size, sum);
-            if (cfg.mapSigma() > 0) {
-                map = map.gaussianBlur(cfg.mapSigma());
-            }
-            return new RawOutput(map.max(), map);
+            return RawOutput.mapMax(new AnomalyMap(size, size, sum));
         }).toList();
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anomalysdk.core.AnomalyMap;
 import dev.anomalysdk.core.BaseDetector;
+import dev.anomalysdk.core.BuiltInProvider;
 import dev.anomalysdk.core.DjlEnvironment;
 import dev.anomalysdk.core.ImageData;
 import dev.anomalysdk.core.Preprocessing;
@@ -52,12 +53,15 @@ import org.slf4j.LoggerFactory;
  * 1e-3 with cosine decay, for {@code epochs} or {@code max_minutes}, whichever ends first.
  *
  * <p><b>Resolution.</b> Images are scaled so their shorter side is {@code image_size} (aspect kept) and
- * normalized by the training images' mean and standard deviation. Training uses random
- * {@code crop_size} crops of the scaled images (native detail, many crops per image); inference runs the
- * fully-convolutional network on the whole scaled image (edge-padded to a multiple of 16), so a thin defect
- * is seen at the same scale as in training and the map covers the whole image.
+ * normalized by the training images' mean and standard deviation (the model's pre-processing). Training
+ * keeps its own 8-bit copies of the scaled images (bounded memory) and draws random {@code crop_size} crops
+ * from them, on which the synthetic defects are made before normalization (native detail, many crops per
+ * image); inference receives the core's pre-processed batch and runs the fully-convolutional network on the
+ * whole scaled image (edge-padded to a multiple of 16), so a thin defect is seen at the same scale as in
+ * training and the map covers the whole image.
  *
- * <p><b>Scores.</b> The map is the per-pixel defect probability, Gaussian-smoothed ({@code map_sigma});
+ * <p><b>Scores.</b> The map is the per-pixel defect probability, Gaussian-smoothed ({@code map_sigma}, by the
+ * core's post-processing);
  * the image score is the maximum of that map average-pooled over {@code score_pool} pixels (DRAEM pools the
  * raw map over 21; smoothing plus a 9-pixel pool kept small defects visible better on DeepPCB).
  *
@@ -71,33 +75,30 @@ public final class NsaDetector extends BaseDetector {
     private static final Logger LOG = LoggerFactory.getLogger(NsaDetector.class);
     private static final double DICE_WEIGHT = 1.0;
 
-    private final NsaConfig cfg;
+    /** The registered name. */
+    public static final String NAME = "nsa";
+
+    private final NsaOptions cfg;
     private Model model;
     private ResidualUNet network;
     private ObjectNode trainingSummary;
 
     NsaDetector(Config config) {
-        super(NsaProvider.NAME, config, Preprocessing.unnormalized(3, config.get(NsaConfig.IMAGE_SIZE)));
-        this.cfg = new NsaConfig(config);
-        applyThreads(cfg.threads());
+        this(config, NsaOptions.of(config));
     }
 
-    /**
-     * Sets libtorch's thread count: as asked, or with 0, one thread when the machine is busy (load average
-     * above 3/4 of the cores: OpenMP threads that wait for descheduled peers make libtorch several times
-     * slower then) and libtorch's default otherwise.
-     */
-    private static void applyThreads(int threads) {
-        if (threads > 0) {
-            DjlEnvironment.setThreads(threads);
-            return;
-        }
-        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (cores > 1 && load > 0.75 * cores) {
-            LOG.info("nsa: load average {} on {} cores; using one libtorch thread (set threads to override)",
-                    String.format(Locale.ROOT, "%.1f", load), cores);
-            DjlEnvironment.setThreads(1);
+    private NsaDetector(Config config, NsaOptions options) {
+        // Replaced in fitModel by the training images' channels and statistics (restored with a saved model).
+        super(NAME, config, Preprocessing.unnormalized(3, options.imageSize()));
+        this.cfg = options;
+    }
+
+    /** Registers NSA as {@value #NAME}. */
+    public static final class Provider extends BuiltInProvider {
+        /** Called by {@link java.util.ServiceLoader}. */
+        public Provider() {
+            super(NAME, "Natural Synthetic Anomalies: a small U-Net trained from scratch on your normal images with "
+                    + "synthetic defects (no pretrained weights; offline default)", NsaOptions.PARAMS, NsaDetector::new);
         }
     }
 
@@ -180,7 +181,7 @@ public final class NsaDetector extends BaseDetector {
 
         closeModel();
         model = Model.newInstance("nsa", DjlEnvironment.device(cfg.device()));
-        network = new ResidualUNet(cfg.stemStride(), cfg.widths());
+        network = new ResidualUNet(cfg.stemStride(), cfg.widthArray());
         model.setBlock(network);
         float[] mean = stats[0];
         float[] std = stats[1];
@@ -413,52 +414,49 @@ public final class NsaDetector extends BaseDetector {
         return pool > 1 ? smoothed.averagePool(pool).max() : smoothed.max();
     }
 
+    /**
+     * The whole scaled image runs through the network, edge-padded to a multiple of the U-Net's size step; the
+     * map is the defect probability (the core smooths it with {@code map_sigma}). The image score needs the
+     * smoothed map pooled over {@code score_pool}, so it is computed here from the same smoothing.
+     */
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        Preprocessing pre = preprocessing();
-        int channels = pre.channels();
-        int[] size = pre.outputSize(images.get(0).height(), images.get(0).width());
+    protected List<RawOutput> scoreBatch(Batch batch) {
+        int[] size = batch.networkSize();
         int h = size[0];
         int w = size[1];
-        int multiple = network.multiple();
-        int ph = (h + multiple - 1) / multiple * multiple;
-        int pw = (w + multiple - 1) / multiple * multiple;
-        float[] x = new float[images.size() * channels * ph * pw];
-        for (int b = 0; b < images.size(); b++) {
-            float[] in = pre.apply(images.get(b));
-            for (int c = 0; c < channels; c++) {
-                for (int y = 0; y < ph; y++) {
-                    int sy = Math.min(y, h - 1);
-                    int dst = ((b * channels + c) * ph + y) * pw;
-                    int src = (c * h + sy) * w;
-                    for (int xx = 0; xx < pw; xx++) {
-                        x[dst + xx] = in[src + Math.min(xx, w - 1)];
-                    }
-                }
-            }
+        NDArray input = edgePadded(batch.tensor(), network.multiple());
+        NDArray onDevice = input.toDevice(model.getNDManager().getDevice(), false);
+        NDArray logits = network.forward(new ParameterStore(batch.manager(), false), new NDList(onDevice), false)
+                .singletonOrThrow();
+        float[] prob = Activation.sigmoid(logits).get(":, 0, :" + h + ", :" + w).toFloatArray();
+        int plane = h * w;
+        List<RawOutput> out = new ArrayList<>(batch.images().size());
+        for (int b = 0; b < batch.images().size(); b++) {
+            AnomalyMap map = new AnomalyMap(h, w, Arrays.copyOfRange(prob, b * plane, (b + 1) * plane));
+            out.add(RawOutput.of(imageScore(smoothed(map, cfg.mapSigma()), cfg.scorePool()), map));
         }
-        float[] prob;
-        try (NDManager scope = model.getNDManager().newSubManager()) {
-            NDArray input = scope.create(x, new Shape(images.size(), channels, ph, pw));
-            NDArray logits = network.forward(new ParameterStore(scope, false), new NDList(input), false)
-                    .singletonOrThrow();
-            prob = Activation.sigmoid(logits).toFloatArray();
+        return out;
+    }
+
+    /** {@code x} (N x C x H x W) with its last row and column repeated up to multiples of {@code multiple}. */
+    static NDArray edgePadded(NDArray x, int multiple) {
+        long h = x.getShape().get(2);
+        long w = x.getShape().get(3);
+        long ph = (h + multiple - 1) / multiple * multiple;
+        long pw = (w + multiple - 1) / multiple * multiple;
+        NDArray out = x;
+        if (ph > h) {
+            out = out.concat(out.get(":, :, -1:, :").repeat(2, ph - h), 2);
         }
-        List<RawOutput> out = new ArrayList<>(images.size());
-        for (int b = 0; b < images.size(); b++) {
-            float[] p = new float[h * w];
-            for (int y = 0; y < h; y++) {
-                System.arraycopy(prob, (b * ph + y) * pw, p, y * w, w);
-            }
-            AnomalyMap map = smoothed(new AnomalyMap(h, w, p), cfg.mapSigma());
-            out.add(new RawOutput(imageScore(map, cfg.scorePool()), map));
+        if (pw > w) {
+            out = out.concat(out.get(":, :, :, -1:").repeat(3, pw - w), 3);
         }
         return out;
     }
 
     @Override
     protected void describe(ObjectNode provenance) {
-        provenance.put("network", "residual_unet " + config().get(NsaConfig.WIDTHS));
+        provenance.put("network", "residual_unet " + config().get(NsaOptions.WIDTHS));
         provenance.put("parameters", parameterCount());
         provenance.put("channels", preprocessing().channels());
         if (trainingSummary != null) {
@@ -478,7 +476,7 @@ public final class NsaDetector extends BaseDetector {
         closeModel();
         int channels = preprocessing().channels();
         model = Model.newInstance("nsa", DjlEnvironment.device(cfg.device()));
-        network = new ResidualUNet(cfg.stemStride(), cfg.widths());
+        network = new ResidualUNet(cfg.stemStride(), cfg.widthArray());
         model.setBlock(network);
         int m = network.multiple();
         network.initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, channels, m, m));

@@ -58,7 +58,6 @@ class NsaDetectorTest {
         s.put("map_sigma", "2");
         s.put("score_pool", "5");
         s.put("seed", "3");
-        s.put("threads", "1");
         return s;
     }
 
