@@ -63,28 +63,22 @@ public abstract class BaseDetector implements Detector {
     }
 
     /**
-     * One image's raw output at network resolution, before post-processing.
+     * One image's raw output at network resolution, before the core's post-processing (smoothing with
+     * {@code map_sigma}, resizing to the image). Made by {@link #of} or {@link #mapMax}.
      *
-     * @param score raw image score, or NaN with {@code scoreIsMapMax}
+     * @param score the method's own image score (NaN with {@code scoreIsMapMax})
      * @param map raw map at network input resolution (or any resolution with the same aspect; it is resized)
-     * @param postProcessed whether the core post-processes the map (smoothing with {@code map_sigma});
-     *     false only for detectors not yet migrated to the pipeline, which smooth themselves
      * @param scoreIsMapMax whether the image score is the maximum of the post-processed map
      */
-    public record RawOutput(float score, AnomalyMap map, boolean postProcessed, boolean scoreIsMapMax) {
-        /** An already post-processed map and its score (detectors that smooth their own maps). */
-        public RawOutput(float score, AnomalyMap map) {
-            this(score, map, false, false);
-        }
-
-        /** @return a raw map and the method's own image score; the core smooths the map */
+    public record RawOutput(float score, AnomalyMap map, boolean scoreIsMapMax) {
+        /** @return a raw map and the method's own image score */
         public static RawOutput of(float score, AnomalyMap map) {
-            return new RawOutput(score, map, true, false);
+            return new RawOutput(score, map, false);
         }
 
         /** @return a raw map whose maximum after smoothing is the image score */
         public static RawOutput mapMax(AnomalyMap map) {
-            return new RawOutput(Float.NaN, map, true, true);
+            return new RawOutput(Float.NaN, map, true);
         }
     }
 
@@ -145,20 +139,7 @@ public abstract class BaseDetector implements Detector {
      * @return one raw score and map per image, maps at network input resolution (or any resolution with the
      *     same aspect; they are resized)
      */
-    protected List<RawOutput> scoreBatch(Batch batch) {
-        return scoreBatch(batch.images());
-    }
-
-    /**
-     * The pre-pipeline form of {@link #scoreBatch(Batch)}, for detectors that convert images themselves;
-     * removed once every detector is migrated.
-     *
-     * @param images the images
-     * @return one raw score and map per image
-     */
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
-        throw new UnsupportedOperationException(name + " implements neither scoreBatch(Batch) nor scoreBatch(List)");
-    }
+    protected abstract List<RawOutput> scoreBatch(Batch batch);
 
     /** Writes the method's state (tensors, blobs, fields under {@code manifest().get("state")}). */
     protected abstract void saveModel(ModelWriter writer, ObjectNode state) throws IOException;
@@ -312,7 +293,7 @@ public abstract class BaseDetector implements Detector {
             for (int k = 0; k < batch.size(); k++) {
                 ImageData img = batch.get(k);
                 RawOutput r = raw.get(k);
-                AnomalyMap map = r.postProcessed() ? smooth(r.map()) : r.map();
+                AnomalyMap map = smooth(r.map());
                 float score = r.scoreIsMapMax() ? map.max() : r.score();
                 if (!Float.isFinite(score)) {
                     throw new IllegalStateException(name + " produced a non-finite score for " + img.source());

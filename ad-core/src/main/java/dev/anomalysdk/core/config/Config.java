@@ -12,13 +12,6 @@ import java.util.Objects;
  * command line's {@code --set key=value} does). An unknown key is an error that lists the known ones.
  */
 public final class Config {
-    // Transitional names of shared keys (declared in SharedParams); removed once every detector reads them there.
-    public static final String EPOCHS = SharedParams.EPOCHS.key();
-    public static final String BATCH_SIZE = SharedParams.BATCH_SIZE.key();
-    public static final String LEARNING_RATE = SharedParams.LEARNING_RATE.key();
-    public static final String IMAGE_SIZE = SharedParams.IMAGE_SIZE.key();
-    public static final String SEED = SharedParams.SEED.key();
-
     private final Map<String, Param<?>> params;
     private final Map<String, Object> values;
 

@@ -25,8 +25,8 @@ import java.util.List;
  * Simple enough that every number it produces can be worked out by hand.
  */
 public final class MeanImageDetector extends BaseDetector {
-    static final Param<Integer> IMAGE_SIZE = Param.ofInt(Config.IMAGE_SIZE, 8, 2, 512, "Square input side");
-    static final Param<Long> SEED = Param.ofLong(Config.SEED, 0L, 0L, Long.MAX_VALUE, "Seed");
+    static final Param<Integer> IMAGE_SIZE = Param.ofInt("image_size", 8, 2, 512, "Square input side");
+    static final Param<Long> SEED = Param.ofLong("seed", 0L, 0L, Long.MAX_VALUE, "Seed");
     static final List<Param<?>> PARAMS = List.of(IMAGE_SIZE, SEED);
 
     private NDArray mean;
@@ -62,20 +62,17 @@ public final class MeanImageDetector extends BaseDetector {
     }
 
     @Override
-    protected List<RawOutput> scoreBatch(List<ImageData> images) {
+    protected List<RawOutput> scoreBatch(Batch batch) {
         scoreCalls++;
         List<RawOutput> out = new ArrayList<>();
-        try (NDManager scope = manager().newSubManager()) {
-            NDArray diff = preprocessing().toTensor(images, scope).sub(mean).abs();
-            Shape s = diff.getShape();
-            int h = (int) s.get(2);
-            int w = (int) s.get(3);
-            float[] all = diff.toFloatArray();
-            for (int i = 0; i < images.size(); i++) {
-                float[] v = java.util.Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
-                AnomalyMap map = new AnomalyMap(h, w, v);
-                out.add(new RawOutput(map.max(), map));
-            }
+        NDArray diff = batch.tensor().sub(mean).abs();
+        Shape s = diff.getShape();
+        int h = (int) s.get(2);
+        int w = (int) s.get(3);
+        float[] all = diff.toFloatArray();
+        for (int i = 0; i < s.get(0); i++) {
+            float[] plane = java.util.Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
+            out.add(RawOutput.mapMax(new AnomalyMap(h, w, plane)));
         }
         return out;
     }
